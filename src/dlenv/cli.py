@@ -1,0 +1,243 @@
+"""The `dlenv` command. Library modules return values; only this module prints.
+
+Exit codes (DESIGN.md): 0 success, 1 the work failed, 2 bad usage or input — always one line on
+stderr that names the bad value, and no traceback unless --debug.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Column, Table
+
+try:  # newer typer carries its own copy of click
+    from typer._click.exceptions import UsageError
+except ImportError:  # pragma: no cover
+    from click.exceptions import UsageError
+
+from dlenv import __version__
+from dlenv.errors import BAD_INPUT, FAILED, DlenvError
+from dlenv.matrix import Matrix, load_matrix
+from dlenv.paths import checkout_root, default_matrix_path
+
+app = typer.Typer(
+    help="dlenv: deep-learning lessons that run the same on a laptop, in Docker and on cloud notebooks.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+matrix_app = typer.Typer(help="The version matrix (envs/matrix.toml).", rich_markup_mode=None)
+app.add_typer(matrix_app, name="matrix")
+
+out = Console(highlight=False, soft_wrap=True)
+_state: dict[str, Any] = {"matrix_path": None}
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def _matrix() -> Matrix:
+    return load_matrix(_state["matrix_path"] or default_matrix_path())
+
+
+def _table(*headers: str, show_header: bool = True) -> Table:
+    """A table that folds long cells instead of cutting them off (URLs, resolver messages)."""
+    return Table(*(Column(h, overflow="fold") for h in headers), show_header=show_header)
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"dlenv {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+    matrix: Annotated[
+        Path | None, typer.Option("--matrix", help="Read this matrix file instead of envs/matrix.toml.")
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of expected errors.")] = False,
+) -> None:
+    _state["matrix_path"] = matrix
+
+
+# --- dlenv matrix ---------------------------------------------------------------------------------
+
+
+@matrix_app.callback(invoke_without_command=True)
+def matrix_list(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """List the matrix rows (`dlenv matrix show ROW` for one, `dlenv matrix check ROW` to prove one)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    matrix = _matrix()
+    if as_json:
+        _print_json(matrix.as_json())
+        return
+    table = _table("row", "CUDA", "min driver", "cuDNN", "Python", "torch", "TensorFlow", "GPU archs")
+    for row in matrix.rows.values():
+        tf = f"{row.tensorflow} ({row.tensorflow_env})" if row.tensorflow else "—"
+        archs = " ".join(row.torch_arch) or "—"
+        table.add_row(
+            row.name,
+            row.cuda or "—",
+            row.min_driver or "—",
+            row.cudnn or "—",
+            " ".join(row.python),
+            row.torch,
+            tf,
+            archs,
+        )
+    out.print(table)
+
+
+@matrix_app.command("show")
+def matrix_show(row: Annotated[str, typer.Argument(help="A row name, e.g. cu126.")], as_json: JsonFlag = False) -> None:
+    """Show every field of one row."""
+    data = _matrix().row(row).model_dump()
+    if as_json:
+        _print_json(data)
+        return
+    table = _table("field", "value", show_header=False)
+    for key, value in data.items():
+        shown = ", ".join(value) if isinstance(value, list) else value
+        table.add_row(key, "—" if shown in (None, "") else str(shown))
+    out.print(table)
+
+
+@matrix_app.command("check")
+def matrix_check(
+    rows: Annotated[list[str] | None, typer.Argument(help="Rows to check.", show_default=False)] = None,
+    all_rows: Annotated[bool, typer.Option("--all", help="Check every row.")] = False,
+    python: Annotated[str | None, typer.Option("--python", help="Only this Python (X.Y) of the row.")] = None,
+    index_url: Annotated[str | None, typer.Option("--index-url", help="A PyPI mirror to resolve against.")] = None,
+    torch_index: Annotated[str | None, typer.Option("--torch-index", help="A mirror of the row's torch index.")] = None,
+    find_links: Annotated[
+        list[str] | None, typer.Option("--find-links", help="A folder of wheels (repeatable).")
+    ] = None,
+    no_index: Annotated[bool, typer.Option("--no-index", help="Use only --find-links folders.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Prove with the uv resolver that each row's pins install together, per Python version (needs the network)."""
+    from dlenv.resolve import Indexes, check_row, uv_binary
+
+    matrix = _matrix()
+    if all_rows == bool(rows):
+        raise DlenvError("name one or more rows, or pass --all", hint=f"rows: {', '.join(matrix.rows)}")
+    selected = [matrix.row(name) for name in (rows or matrix.rows)]
+    if python is not None:
+        for row in selected:
+            if python not in row.python:
+                raise DlenvError(f"python '{python}' is not one of row {row.name}'s versions ({', '.join(row.python)})")
+    indexes = Indexes(index_url, torch_index, tuple(find_links or ()), no_index)
+    uv = uv_binary()
+    outcomes = []
+    for row in selected:
+        pythons = [python] if python else list(row.python)
+        with out.status(f"resolving {row.name} for Python {', '.join(pythons)}"):
+            outcomes += check_row(row, pythons, indexes, uv)
+    ok = all(o.ok for o in outcomes)
+    if as_json:
+        _print_json(
+            {
+                "ok": ok,
+                "results": [
+                    {"row": o.row, "env": o.env, "python": o.python, "status": o.status, "detail": o.detail}
+                    for o in outcomes
+                ],
+            }
+        )
+    else:
+        table = _table("row", "environment", "Python", "result", "detail")
+        for o in outcomes:
+            table.add_row(o.row, o.env, o.python, "[green]ok[/]" if o.ok else f"[red]{o.status}[/]", o.detail)
+        out.print(table)
+    if not ok:
+        raise typer.Exit(FAILED)
+
+
+# --- dlenv render ---------------------------------------------------------------------------------
+
+
+@app.command()
+def render(
+    check: Annotated[
+        bool, typer.Option("--check", help="Fail (exit 1) if a derived file differs; write nothing.")
+    ] = False,
+    root_dir: Annotated[Path | None, typer.Option("--root", help="The dlenv checkout to render into.")] = None,
+) -> None:
+    """Render requirements, conda specs, Dockerfiles, compose.yaml and the README tables from the matrix."""
+    from dlenv import render as renderer
+
+    root_dir = root_dir or checkout_root()
+    if root_dir is None:
+        raise DlenvError("dlenv render writes into a dlenv checkout, and this dlenv is not one", hint="pass --root DIR")
+    matrix = load_matrix(_state["matrix_path"] or root_dir / "envs" / "matrix.toml")
+    if check:
+        differ = renderer.stale(matrix, root_dir)
+        for rel in differ:
+            sys.stderr.write(f"differs from envs/matrix.toml: {rel}\n")
+        if differ:
+            sys.stderr.write("hint: run `dlenv render` and commit the result\n")
+            raise typer.Exit(FAILED)
+        out.print(f"all derived files match envs/matrix.toml ({len(renderer.render_all(matrix, root_dir))} files)")
+        return
+    touched = renderer.write(matrix, root_dir)
+    for rel in touched:
+        out.print(f"wrote {rel}")
+    if not touched:
+        out.print("nothing to do: every derived file is up to date")
+
+
+# --- dlenv lessons --------------------------------------------------------------------------------
+
+
+@app.command()
+def lessons(as_json: JsonFlag = False) -> None:
+    """List the lessons and the matrix rows that can run each."""
+    from dlenv.lessons_catalog import discover
+
+    found = discover(_matrix())
+    if as_json:
+        _print_json({"lessons": [{"name": x.name, "title": x.title, "rows": list(x.rows)} for x in found]})
+        return
+    if not found:
+        out.print("no lessons installed")
+        return
+    table = _table("lesson", "what it teaches", "rows")
+    for lesson in found:
+        table.add_row(lesson.name, lesson.title, " ".join(lesson.rows) or "—")
+    out.print(table)
+
+
+# --- entry point ----------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        code = app(args=argv, prog_name="dlenv", standalone_mode=False)
+    except DlenvError as error:
+        if "--debug" in argv:
+            raise
+        sys.stderr.write(f"error: {error.message}\n")
+        if error.hint:
+            sys.stderr.write(f"hint: {error.hint}\n")
+        sys.exit(error.exit_code)
+    except UsageError as error:
+        sys.stderr.write(f"error: {error.format_message()}\n")
+        sys.exit(BAD_INPUT)
+    except typer.Abort:
+        sys.stderr.write("aborted\n")
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

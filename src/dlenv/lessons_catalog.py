@@ -1,0 +1,39 @@
+"""The lessons installed beside dlenv: the packages under lessons/, read without importing them.
+
+A lesson imports its framework; listing lessons must not, so the title comes from the first line of
+the package docstring, read with `ast`.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+from dlenv.matrix import Matrix
+
+
+@dataclass(frozen=True)
+class Lesson:
+    name: str
+    title: str
+    rows: tuple[str, ...]  # matrix rows that can run it
+
+
+def lessons_dir() -> Path:
+    import lessons  # the top-level package that ships with dlenv; it imports nothing itself
+
+    return Path(lessons.__file__).parent
+
+
+def discover(matrix: Matrix, root: Path | None = None) -> list[Lesson]:
+    root = root or lessons_dir()
+    found = []
+    for init in sorted(root.glob("*/__init__.py")):
+        name = init.parent.name
+        if name.startswith("_"):
+            continue
+        doc = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))) or ""
+        rows = tuple(row.name for row in matrix.rows.values() if name in row.lessons)
+        found.append(Lesson(name, doc.strip().splitlines()[0] if doc.strip() else "", rows))
+    return found

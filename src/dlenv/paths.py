@@ -1,0 +1,21 @@
+"""Where dlenv finds its project files: the checkout it runs from, else the copy bundled in the wheel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+MATRIX_RELPATH = Path("envs/matrix.toml")
+# A wheel carries the matrix it was built from (pyproject.toml, force-include).
+BUNDLED_MATRIX = PACKAGE_DIR / "data" / "matrix.toml"
+
+
+def checkout_root() -> Path | None:
+    """The dlenv source checkout this package was imported from (an editable install), if any."""
+    root = PACKAGE_DIR.parents[1]
+    return root if (root / MATRIX_RELPATH).is_file() else None
+
+
+def default_matrix_path() -> Path:
+    root = checkout_root()
+    return root / MATRIX_RELPATH if root else BUNDLED_MATRIX

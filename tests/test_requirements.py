@@ -1,0 +1,68 @@
+"""The pins each row installs, as requirements files and conda specs."""
+
+from __future__ import annotations
+
+import yaml
+from conftest import ROOT
+from packaging.requirements import Requirement
+from rattler import MatchSpec
+
+from dlenv.requirements import environments
+
+
+def pins(lines: list[str]) -> dict[str, str]:
+    found = {}
+    for line in lines:
+        if line.startswith(("#", "--")) or not line.strip():
+            continue
+        requirement = Requirement(line)  # raises on a malformed line
+        (spec,) = requirement.specifier
+        assert spec.operator == "==", line
+        found[requirement.name] = spec.version
+    return found
+
+
+def test_requirements_pin_every_package_of_the_row(matrix):
+    for row in matrix.rows.values():
+        text = (ROOT / "envs" / "requirements" / f"{row.name}.txt").read_text()
+        pinned = pins(text.splitlines())
+        assert pinned["torch"] == row.torch
+        assert pinned["transformers"] == row.transformers
+        assert pinned["peft"] == row.peft and pinned["bitsandbytes"] == row.bitsandbytes
+        assert (f"--extra-index-url {row.torch_index}" in text) == bool(row.torch_index)
+
+
+def test_tensorflow_joins_torch_only_where_the_row_shares(matrix):
+    for row in matrix.rows.values():
+        main = pins((ROOT / "envs" / "requirements" / f"{row.name}.txt").read_text().splitlines())
+        tf_file = ROOT / "envs" / "requirements" / f"{row.name}-tf.txt"
+        tf_name = "tensorflow-cpu" if row.cuda is None else "tensorflow"
+        if row.tensorflow_env == "shared":
+            assert main[tf_name] == row.tensorflow and not tf_file.exists()
+        elif row.tensorflow_env == "separate":
+            assert tf_name not in main
+            assert pins(tf_file.read_text().splitlines()) == {tf_name: row.tensorflow}
+            assert "tensorflow[and-cuda]==" in tf_file.read_text()
+        else:
+            assert tf_name not in main and not tf_file.exists()
+
+
+def test_conda_specs_parse_and_carry_the_same_pins(matrix):
+    for row in matrix.rows.values():
+        for env in environments(row):
+            spec = yaml.safe_load((ROOT / "envs" / "conda" / f"{env.name}.yml").read_text())
+            assert spec["name"] == f"dlenv-{env.name}"
+            conda_deps = [d for d in spec["dependencies"] if isinstance(d, str)]
+            for dep in conda_deps:
+                MatchSpec(dep)  # raises on an invalid conda spec
+            assert f"python={row.python_default}" in conda_deps
+            # CUDA only from the pip wheels: no conda CUDA packages beside them
+            assert not [d for d in conda_deps if "cuda" in d or "cudnn" in d]
+            (pip_section,) = [d["pip"] for d in spec["dependencies"] if isinstance(d, dict)]
+            requirements = (ROOT / "envs" / "requirements" / f"{env.name}.txt").read_text().splitlines()
+            assert pins(pip_section) == pins(requirements)
+
+
+def test_conda_python_is_one_the_row_supports(matrix):
+    for row in matrix.rows.values():
+        assert row.python_default in row.python
