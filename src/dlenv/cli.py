@@ -35,6 +35,7 @@ matrix_app = typer.Typer(help="The version matrix (envs/matrix.toml).", rich_mar
 app.add_typer(matrix_app, name="matrix")
 
 out = Console(highlight=False, soft_wrap=True)
+progress = Console(stderr=True)  # spinners never mix with --json on stdout
 _state: dict[str, Any] = {"matrix_path": None}
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
@@ -144,7 +145,7 @@ def matrix_check(
     outcomes = []
     for row in selected:
         pythons = [python] if python else list(row.python)
-        with out.status(f"resolving {row.name} for Python {', '.join(pythons)}"):
+        with progress.status(f"resolving {row.name} for Python {', '.join(pythons)}"):
             outcomes += check_row(row, pythons, indexes, uv)
     ok = all(o.ok for o in outcomes)
     if as_json:
