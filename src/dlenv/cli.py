@@ -200,6 +200,46 @@ def render(
         out.print("nothing to do: every derived file is up to date")
 
 
+# --- dlenv doctor ---------------------------------------------------------------------------------
+
+STATUS_STYLE = {"ok": "[green]ok[/]", "warn": "[yellow]warn[/]", "fail": "[red]fail[/]", "skip": "[dim]skip[/]"}
+
+
+@app.command()
+def doctor(
+    as_json: JsonFlag = False,
+    probe_file: Annotated[
+        Path | None, typer.Option("--probe", help="Judge a recorded probe instead of this machine.")
+    ] = None,
+    env: Annotated[str | None, typer.Option("--env", help="Judge this matrix row against the machine.")] = None,
+    save_probe: Annotated[Path | None, typer.Option("--save-probe", help="Write this machine's probe to FILE.")] = None,
+) -> None:
+    """Check that the driver, GPU, CUDA, cuDNN and framework builds fit together, and say how to fix what doesn't."""
+    from dlenv.doctor import diagnose
+    from dlenv.doctor.collect import collect
+    from dlenv.doctor.probe import load_probe, parse_probe
+    from dlenv.fileio import atomic_write
+
+    matrix = _matrix()
+    if env is not None:
+        matrix.row(env)  # an unknown row is bad input before any probing
+    probe = load_probe(probe_file) if probe_file else parse_probe(collect(), source="this machine's probe")
+    if save_probe is not None:
+        atomic_write(save_probe, probe.to_json())
+    report = diagnose(probe, matrix, env)
+    if as_json:
+        _print_json(report.as_json())
+    else:
+        table = _table("status", "check", "message", "fix")
+        for check in report.checks:
+            table.add_row(STATUS_STYLE[check.status], check.id, check.message, check.fix or "")
+        out.print(table)
+        verdict = "[green]ok[/]" if report.ok else "[red]not ok[/]"
+        out.print(f"{verdict}; recommended row: {report.recommended_env or 'none'}")
+    if not report.ok:
+        raise typer.Exit(FAILED)
+
+
 # --- dlenv lessons --------------------------------------------------------------------------------
 
 

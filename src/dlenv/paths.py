@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -19,3 +20,9 @@ def checkout_root() -> Path | None:
 def default_matrix_path() -> Path:
     root = checkout_root()
     return root / MATRIX_RELPATH if root else BUNDLED_MATRIX
+
+
+def host_path(path: str) -> Path:
+    """An absolute path of the machine, re-rooted below DLENV_FS_ROOT when that is set (for tests)."""
+    root = os.environ.get("DLENV_FS_ROOT")
+    return Path(root) / path.lstrip("/") if root else Path(path)

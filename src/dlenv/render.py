@@ -6,14 +6,13 @@ lists the ones that differ from what is on disk (what `dlenv render --check` rep
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
 
 from jinja2 import Environment as Jinja
 from jinja2 import FileSystemLoader, StrictUndefined
 
+from dlenv.fileio import atomic_write
 from dlenv.matrix import Matrix, Row
 from dlenv.paths import PACKAGE_DIR
 from dlenv.requirements import Environment, environments
@@ -175,19 +174,3 @@ def write(matrix: Matrix, root: Path) -> list[str]:
         (root / rel).unlink()
         touched.append(rel)
     return touched
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Write to a temporary file in the same folder, flush, then rename into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        Path(tmp).chmod(0o644)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -1,0 +1,387 @@
+"""The doctor's checks: one function per stable check id (DESIGN.md), in the order they print.
+
+Each reads the probe, the matrix and the facts tables and returns a Check; warn and fail always
+carry a concrete fix: a driver to install, a matrix row, a pip command.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from dlenv.doctor import arch
+from dlenv.doctor.probe import Gpu, Probe
+from dlenv.facts import (
+    bitsandbytes_min_cc_int8,
+    bitsandbytes_release,
+    cudnn_min_compute_capability,
+    decode_cudnn,
+    major_minor,
+    minor_version_driver,
+    tensorflow_release,
+    toolkit_driver,
+    version_tuple,
+)
+from dlenv.matrix import Matrix, Row
+
+Status = Literal["ok", "warn", "fail", "skip"]
+CHECK_IDS = (
+    "driver-present", "driver-supports-torch", "gpu-arch-in-torch", "driver-supports-tensorflow",
+    "tensorflow-cudnn", "bitsandbytes-gpu", "python-supported", "torch-tf-coexist", "matrix-row",
+)  # fmt: skip
+CONTAINER_GPU_FIX = (
+    "install the NVIDIA Container Toolkit on the host and start the container with `docker run --gpus all`; "
+    "with compose, give the service deploy.resources.reservations.devices: "
+    "[{driver: nvidia, count: all, capabilities: [gpu]}] (dlenv's `docker compose run lesson` does)"
+)
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str
+    status: Status
+    message: str
+    fix: str | None = None
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    row: Row | None
+    status: Status
+    message: str
+    fix: str | None = None
+
+
+@dataclass(frozen=True)
+class Context:
+    probe: Probe
+    matrix: Matrix
+    recommended: Recommendation
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
+
+def install_fix(row: Row) -> str:
+    """How to get a row: pip in any environment, or the row's Docker image."""
+    index = f" --extra-index-url {row.torch_index}" if row.torch_index else ""
+    return (
+        f"use row {row.name}: pip install 'torch=={row.torch}'{index} "
+        f"(or envs/requirements/{row.name}.txt; Docker: DLENV_ENV={row.name} docker compose run lesson ...)"
+    )
+
+
+def _recommended_fix(ctx: Context, fallback: str) -> str:
+    row = ctx.recommended.row
+    return install_fix(row) if row is not None and row.cuda else fallback
+
+
+def _gpu_label(gpu: Gpu) -> str:
+    return f"{gpu.name} (sm_{gpu.compute_capability.replace('.', '')})"
+
+
+def _distinct_gpus(probe: Probe) -> list[Gpu]:
+    seen, out = set(), []
+    for gpu in probe.gpus:
+        if (gpu.name, gpu.compute_capability) not in seen:
+            seen.add((gpu.name, gpu.compute_capability))
+            out.append(gpu)
+    return out
+
+
+def _below(cc: str, floor: str) -> bool:
+    return version_tuple(cc) < version_tuple(floor)
+
+
+def driver_verdict(driver: str, cuda: str) -> tuple[Status, str | None]:
+    """ok when the driver is at least the toolkit's own; warn within the major (minor-version
+    compatibility); fail across a major. Also returns the driver that would make it ok."""
+    full = toolkit_driver(cuda)
+    if full is None or version_tuple(driver) >= version_tuple(full):
+        return "ok", full
+    floor = minor_version_driver(cuda)
+    if floor is not None and version_tuple(driver) >= version_tuple(floor):
+        return "warn", full
+    return "fail", full
+
+
+# --- the checks -----------------------------------------------------------------------------------
+
+
+def driver_present(ctx: Context) -> Check:
+    probe = ctx.probe
+    if probe.driver_version and probe.gpus:
+        gpus = ", ".join(
+            f"{g.name} ({g.compute_capability}{f', {g.memory_mib} MiB' if g.memory_mib else ''})" for g in probe.gpus
+        )
+        cuda = f", runs CUDA up to {probe.cuda_driver}" if probe.cuda_driver else ""
+        return Check("driver-present", "ok", f"NVIDIA driver {probe.driver_version}{cuda}; {gpus}")
+    if probe.driver_version:
+        return Check(
+            "driver-present",
+            "warn",
+            f"NVIDIA driver {probe.driver_version} is loaded but no GPU is visible",
+            "check `nvidia-smi` and CUDA_VISIBLE_DEVICES; on a cloud notebook, switch the runtime to a GPU",
+        )
+    if probe.in_container and probe.gpu_expected and not probe.nvidia_devices:
+        return Check(
+            "driver-present",
+            "fail",
+            "this container was started for a GPU (NVIDIA_VISIBLE_DEVICES is set) but has no /dev/nvidia*: "
+            "the GPU was not passed in",
+            CONTAINER_GPU_FIX,
+        )
+    return Check("driver-present", "skip", "no NVIDIA GPU or driver on this machine: lessons run on the CPU")
+
+
+def _driver_supports(ctx: Context, check_id: str, label: str, cuda: str | None, gpu_fix: str) -> Check:
+    probe = ctx.probe
+    if cuda is None:
+        if probe.gpus:
+            return Check(check_id, "warn", f"{label} is a CPU build: the GPU sits idle", gpu_fix)
+        return Check(check_id, "ok", f"{label} is a CPU build, and there is no GPU")
+    if not probe.driver_version:
+        return Check(check_id, "skip", f"{label} is built for CUDA {cuda}; without an NVIDIA driver it runs on the CPU")
+    status, full = driver_verdict(probe.driver_version, cuda)
+    if status == "ok":
+        return Check(check_id, "ok", f"driver {probe.driver_version} runs {label}, built for CUDA {cuda}")
+    upgrade = f"upgrade the NVIDIA driver to >= {full}"
+    if status == "warn":
+        return Check(
+            check_id,
+            "warn",
+            f"driver {probe.driver_version} is older than CUDA {major_minor(cuda)}'s {full}: {label} runs "
+            "through minor-version compatibility, without PTX JIT of newer code and without the APIs "
+            "that need a newer driver (cudaErrorCallRequiresNewerDriver)",
+            f"{upgrade}, or {_recommended_fix(ctx, 'use an older CUDA row')}",
+        )
+    found = probe.cuda_driver or "an older CUDA major"
+    return Check(
+        check_id,
+        "fail",
+        f"driver {probe.driver_version} runs CUDA up to {found}; {label} needs CUDA {major_minor(cuda)} and "
+        "stops with 'The NVIDIA driver on your system is too old'",
+        f"{upgrade}, or {_recommended_fix(ctx, 'use the cpu row')}",
+    )
+
+
+def driver_supports_torch(ctx: Context) -> Check:
+    torch = ctx.probe.packages.torch
+    if torch is None:
+        return Check("driver-supports-torch", "skip", "torch is not installed")
+    if torch.error:
+        return Check(
+            "driver-supports-torch",
+            "fail",
+            f"torch {torch.version} does not import: {torch.error}",
+            _recommended_fix(ctx, "reinstall torch: pip install --force-reinstall torch"),
+        )
+    return _driver_supports(
+        ctx,
+        "driver-supports-torch",
+        f"torch {torch.version}",
+        torch.cuda,
+        _recommended_fix(ctx, "install a CUDA build of torch"),
+    )
+
+
+def gpu_arch_in_torch(ctx: Context) -> Check:
+    probe, torch = ctx.probe, ctx.probe.packages.torch
+    if not probe.gpus:
+        return Check("gpu-arch-in-torch", "skip", "no GPU to check torch's kernels against")
+    if torch is None or torch.cuda is None:
+        return Check("gpu-arch-in-torch", "skip", "no CUDA build of torch installed")
+    if not torch.arch_list:
+        return Check("gpu-arch-in-torch", "skip", f"torch {torch.version}'s arch list could not be read")
+    problems, notes = [], []
+    for gpu in _distinct_gpus(probe):
+        how = arch.runs_on(torch.arch_list, gpu.compute_capability)
+        if how is None:
+            problems.append(
+                f"{_gpu_label(gpu)} has no kernels in torch {torch.version} ({arch.span(torch.arch_list)}): "
+                "CUDA calls stop with 'no kernel image is available for execution on the device'"
+            )
+        elif how == "ptx":
+            status, full = driver_verdict(probe.driver_version or "0.0", torch.cuda)
+            if status != "ok":
+                problems.append(
+                    f"{_gpu_label(gpu)} runs torch {torch.version} only through PTX JIT, which needs a "
+                    f"driver >= {full} (CUDA {torch.cuda})"
+                )
+            else:
+                notes.append(f"{_gpu_label(gpu)} through PTX JIT (slow first start)")
+        else:
+            notes.append(f"{_gpu_label(gpu)} natively")
+        floor = cudnn_min_compute_capability(decode_cudnn(torch.cudnn)) if torch.cudnn else None
+        if floor and _below(gpu.compute_capability, floor):
+            problems.append(
+                f"torch's cuDNN {decode_cudnn(torch.cudnn or '')} dropped GPUs below {floor}: "
+                f"convolutions and RNNs on {_gpu_label(gpu)} fail"
+            )
+    if problems:
+        return Check(
+            "gpu-arch-in-torch",
+            "fail",
+            "; ".join(problems),
+            _recommended_fix(ctx, "no matrix row has kernels for this GPU: use the cpu row"),
+        )
+    return Check("gpu-arch-in-torch", "ok", f"torch {torch.version} runs " + ", ".join(notes))
+
+
+def driver_supports_tensorflow(ctx: Context) -> Check:
+    tf = ctx.probe.packages.tensorflow
+    if tf is None:
+        return Check("driver-supports-tensorflow", "skip", "TensorFlow is not installed")
+    fix = f"pip install 'tensorflow[and-cuda]=={tf.version}' (Linux; the CPU-only wheel is tensorflow-cpu)"
+    return _driver_supports(ctx, "driver-supports-tensorflow", f"TensorFlow {tf.version}", tf.cuda, fix)
+
+
+def tensorflow_cudnn(ctx: Context) -> Check:
+    probe, tf = ctx.probe, ctx.probe.packages.tensorflow
+    if tf is None or tf.cuda is None or not probe.gpus:
+        return Check("tensorflow-cudnn", "skip", "no CUDA build of TensorFlow with a GPU to check")
+    release = tensorflow_release(tf.version)
+    cudnn = tf.cudnn or (release.cudnn if release else None)
+    problems = []
+    for gpu in _distinct_gpus(probe):
+        if release and release.arch and arch.runs_on(list(release.arch), gpu.compute_capability) is None:
+            problems.append(
+                f"TensorFlow {tf.version} has no kernels for {_gpu_label(gpu)} "
+                f"({arch.span(list(release.arch))} + PTX compute_90)"
+            )
+        floor = cudnn_min_compute_capability(cudnn) if cudnn and "." in cudnn else None
+        if floor and _below(gpu.compute_capability, floor):
+            problems.append(f"cuDNN {cudnn} dropped GPUs below {floor}: TensorFlow on {_gpu_label(gpu)} fails")
+    if problems:
+        return Check(
+            "tensorflow-cudnn",
+            "fail",
+            "; ".join(problems),
+            "run the Keras lessons with --device cpu: no TensorFlow release has kernels for this GPU yet "
+            "(tensorflow/tensorflow#97387)",
+        )
+    return Check(
+        "tensorflow-cudnn",
+        "ok",
+        f"TensorFlow {tf.version} (CUDA {tf.cuda}, cuDNN {cudnn or '?'}) has kernels "
+        "for " + ", ".join(_gpu_label(g) for g in _distinct_gpus(probe)),
+    )
+
+
+def torch_tf_coexist(ctx: Context) -> Check:
+    torch, tf = ctx.probe.packages.torch, ctx.probe.packages.tensorflow
+    if torch is None or tf is None:
+        return Check("torch-tf-coexist", "skip", "torch and TensorFlow are not both installed")
+    if torch.cuda is None or tf.cuda is None:
+        return Check("torch-tf-coexist", "ok", "torch and TensorFlow share one environment (at most one uses CUDA)")
+    release = tensorflow_release(tf.version)
+    tf_cudnn = tf.cudnn or (release.cudnn if release else None)
+    torch_cudnn = decode_cudnn(torch.cudnn) if torch.cudnn else None
+    split = (
+        "keep TensorFlow in its own environment (a row's envs/requirements/<row>-tf.txt), "
+        "or use a row where they share: "
+        + ", ".join(r.name for r in ctx.matrix.rows.values() if r.cuda and r.tensorflow_env == "shared")
+    )
+    if tf_cudnn and torch_cudnn and tf_cudnn.split(".")[0] != torch_cudnn.split(".")[0]:
+        return Check(
+            "torch-tf-coexist",
+            "fail",
+            f"torch {torch.version} loads cuDNN {torch_cudnn} and TensorFlow {tf.version} needs cuDNN "
+            f"{tf_cudnn}: one environment holds one nvidia-cudnn wheel, so one of them loses the GPU",
+            split,
+        )
+    if torch.cuda.split(".")[0] != tf.cuda.split(".")[0]:
+        return Check(
+            "torch-tf-coexist",
+            "warn",
+            f"torch uses CUDA {torch.cuda} and TensorFlow CUDA {tf.cuda}: two CUDA stacks in one environment, "
+            "each needing its own libraries and the newer driver",
+            split,
+        )
+    return Check(
+        "torch-tf-coexist",
+        "ok",
+        f"torch (CUDA {torch.cuda}, cuDNN {torch_cudnn or '?'}) and TensorFlow (CUDA {tf.cuda}, cuDNN "
+        f"{tf_cudnn or '?'}) can share one environment",
+    )
+
+
+def bitsandbytes_gpu(ctx: Context) -> Check:
+    probe, bnb, torch = ctx.probe, ctx.probe.packages.bitsandbytes, ctx.probe.packages.torch
+    if bnb is None:
+        return Check("bitsandbytes-gpu", "skip", "bitsandbytes is not installed")
+    release = bitsandbytes_release(bnb.version)
+    upgrade = "pip install -U 'bitsandbytes>=0.48'"
+    if release is None:
+        return Check(
+            "bitsandbytes-gpu", "warn", f"bitsandbytes {bnb.version} is older than any release dlenv knows", upgrade
+        )
+    if not probe.gpus or torch is None or torch.cuda is None:
+        if release.cpu_backend:
+            return Check("bitsandbytes-gpu", "ok", f"bitsandbytes {bnb.version} runs 4-bit on the CPU backend")
+        return Check(
+            "bitsandbytes-gpu", "fail", f"bitsandbytes {bnb.version} has no CPU backend (0.48 added it)", upgrade
+        )
+    library = bnb.cuda_library or release.library_for(torch.cuda)
+    if library is None or (bnb.libraries and library not in bnb.libraries):
+        return Check(
+            "bitsandbytes-gpu",
+            "fail",
+            f"bitsandbytes {bnb.version} ships no library for torch's CUDA {torch.cuda}",
+            "pip install -U bitsandbytes (0.50 falls back to the nearest library of the same CUDA major), "
+            "or pick one by hand: BNB_CUDA_VERSION=126",
+        )
+    floor, int8 = release.library_min_cc(library), bitsandbytes_min_cc_int8()
+    too_old = [g for g in _distinct_gpus(probe) if _below(g.compute_capability, floor)]
+    if too_old:
+        return Check(
+            "bitsandbytes-gpu",
+            "fail",
+            f"libbitsandbytes_cuda{library}.so has no kernels below compute capability {floor}: "
+            f"{', '.join(map(_gpu_label, too_old))} cannot run 4-bit (QLoRA)",
+            _recommended_fix(ctx, "run QLoRA on the CPU backend (bitsandbytes >= 0.48)"),
+        )
+    no_int8 = [g for g in _distinct_gpus(probe) if _below(g.compute_capability, int8)]
+    if no_int8:
+        return Check(
+            "bitsandbytes-gpu",
+            "warn",
+            f"4-bit (QLoRA) runs on {', '.join(map(_gpu_label, no_int8))}; LLM.int8() needs compute capability {int8}+",
+            "use 4-bit (load_in_4bit) rather than load_in_8bit on this GPU",
+        )
+    return Check(
+        "bitsandbytes-gpu",
+        "ok",
+        f"bitsandbytes {bnb.version} loads libbitsandbytes_cuda{library}.so: "
+        "4-bit and 8-bit run on " + ", ".join(map(_gpu_label, _distinct_gpus(probe))),
+    )
+
+
+def python_supported(ctx: Context) -> Check:
+    python = ctx.probe.python
+    if python is None:
+        return Check("python-supported", "skip", "the Python version is unknown")
+    version = major_minor(python)
+    rows = [r.name for r in ctx.matrix.rows.values() if version in r.python]
+    if rows:
+        return Check("python-supported", "ok", f"Python {python} is in rows {', '.join(rows)}")
+    every = sorted({v for r in ctx.matrix.rows.values() for v in r.python}, key=version_tuple)
+    best = max(every, key=lambda v: (sum(v in r.python for r in ctx.matrix.rows.values()), version_tuple(v)))
+    return Check(
+        "python-supported",
+        "fail",
+        f"Python {python} is outside every matrix row ({every[0]} to {every[-1]})",
+        f"use Python {best} (rows {', '.join(r.name for r in ctx.matrix.rows.values() if best in r.python)})",
+    )
+
+
+def matrix_row(ctx: Context) -> Check:
+    rec = ctx.recommended
+    return Check("matrix-row", rec.status, rec.message, rec.fix)
+
+
+RULES: tuple[Callable[[Context], Check], ...] = (
+    driver_present, driver_supports_torch, gpu_arch_in_torch, driver_supports_tensorflow, tensorflow_cudnn,
+    bitsandbytes_gpu, python_supported, torch_tf_coexist, matrix_row,
+)  # fmt: skip
