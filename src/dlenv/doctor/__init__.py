@@ -140,7 +140,8 @@ def _row_verdict(row: Row, probe: Probe, matrix: Matrix) -> Check:
     why = misfit(row, probe)
     if why is None:
         return Check("matrix-row", "ok", f"row {row.name} fits this machine ({summary_of(row)})")
-    if misfit(row, probe, lenient=True) is None:
+    blocker = misfit(row, probe, lenient=True)  # what even minor-version compatibility cannot get past
+    if blocker is None:
         return Check(
             "matrix-row",
             "warn",
@@ -149,7 +150,7 @@ def _row_verdict(row: Row, probe: Probe, matrix: Matrix) -> Check:
         )
     best = recommend(probe, matrix).row
     fix = install_fix(best) if best is not None and best.cuda else "use the cpu row"
-    return Check("matrix-row", "fail", f"row {row.name} does not fit this machine: {why}", fix)
+    return Check("matrix-row", "fail", f"row {row.name} does not fit this machine: {blocker}", fix)
 
 
 def _separate_tf(row: Row) -> Check:

@@ -1,0 +1,154 @@
+"""The live probe, against a fake machine: a folder tree under DLENV_FS_ROOT, an nvidia-smi on PATH,
+and installed-package layouts (dist-info metadata and the plain version files the wheels ship)."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from dlenv.doctor import collect as collect_module
+from dlenv.doctor.collect import collect, parse_nvidia_smi, read_constants
+
+SMI_XML = """<?xml version="1.0" ?>
+<nvidia_smi_log>
+  <driver_version>560.35.03</driver_version>
+  <cuda_version>12.6</cuda_version>
+  <gpu id="00000000:00:04.0">
+    <product_name>Tesla P100-PCIE-16GB</product_name>
+    <fb_memory_usage><total>16384 MiB</total></fb_memory_usage>
+  </gpu>
+</nvidia_smi_log>
+"""
+
+
+def write(path: Path, text: str = "") -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text))
+
+
+def dist_info(site: Path, name: str, version: str) -> None:
+    write(
+        site / f"{name.replace('-', '_')}-{version}.dist-info" / "METADATA",
+        f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+    )
+
+
+@pytest.fixture
+def machine(tmp_path, monkeypatch):
+    """A Kaggle-like container with a P100, torch 2.7.1 (CUDA 12.6), TensorFlow 2.20 and bitsandbytes 0.50.2."""
+    root, site, bin_dir = tmp_path / "root", tmp_path / "site", tmp_path / "bin"
+    write(root / ".dockerenv")
+    write(root / "dev" / "nvidia0")
+    write(root / "dev" / "nvidiactl")
+    smi = bin_dir / "nvidia-smi"
+    smi.parent.mkdir(parents=True)
+    smi.write_text(f"#!/bin/sh\ncase \"$*\" in\n  *compute_cap*) echo 6.0 ;;\n  *) cat <<'XML'\n{SMI_XML}XML\nesac\n")
+    smi.chmod(0o755)
+    write(
+        site / "torch" / "__init__.py",
+        """\
+        class _C:
+            @staticmethod
+            def _cuda_getArchFlags():
+                return "sm_50 sm_60 sm_70 sm_75 sm_80 sm_86 sm_90"
+        class backends:
+            class cudnn:
+                @staticmethod
+                def version():
+                    return 90501
+        """,
+    )
+    write(
+        site / "torch" / "version.py",
+        "from typing import Optional\n__version__ = '2.7.1'\ncuda: Optional[str] = '12.6'\n",
+    )
+    dist_info(site, "torch", "2.7.1")
+    dist_info(site, "nvidia-cudnn-cu12", "9.5.1.17")
+    # importing these would fail: the probe must read them without importing
+    write(site / "tensorflow" / "__init__.py", "raise ImportError('the doctor imported TensorFlow')\n")
+    write(
+        site / "tensorflow" / "python" / "platform" / "build_info.py",
+        "build_info = {'cuda_version': '12.5.1', 'cudnn_version': '9', 'is_cuda_build': True}\n",
+    )
+    dist_info(site, "tensorflow", "2.20.0")
+    write(site / "bitsandbytes" / "__init__.py", "raise ImportError('the doctor imported bitsandbytes')\n")
+    write(site / "bitsandbytes" / "libbitsandbytes_cuda126.so")
+    write(site / "bitsandbytes" / "libbitsandbytes_cuda128.so")
+    dist_info(site, "bitsandbytes", "0.50.2")
+
+    monkeypatch.setenv("DLENV_FS_ROOT", str(root))
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    monkeypatch.setenv("PYTHONPATH", str(site))  # the torch subprocess finds the same torch
+    monkeypatch.setenv("NVIDIA_VISIBLE_DEVICES", "all")
+    monkeypatch.delenv("BNB_CUDA_VERSION", raising=False)
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.setattr(collect_module, "_nvml", lambda: None)  # no NVML library: nvidia-smi answers
+    return site
+
+
+def test_probe_reads_driver_gpu_and_frameworks_without_importing_them(machine):
+    probe = collect()
+    assert probe["driver_version"] == "560.35.03" and probe["cuda_driver"] == "12.6"
+    assert probe["gpus"] == [{"name": "Tesla P100-PCIE-16GB", "compute_capability": "6.0", "memory_mib": 16384}]
+    assert probe["in_container"] and probe["nvidia_devices"] and probe["gpu_expected"]
+    torch = probe["packages"]["torch"]
+    assert torch == {
+        "version": "2.7.1",
+        "cuda": "12.6",
+        "cudnn": "90501",
+        "arch_list": ["sm_50", "sm_60", "sm_70", "sm_75", "sm_80", "sm_86", "sm_90"],
+    }
+    assert probe["packages"]["tensorflow"] == {"version": "2.20.0", "cuda": "12.5.1", "cudnn": "9"}
+    assert probe["packages"]["bitsandbytes"] == {
+        "version": "0.50.2",
+        "libraries": ["126", "128"],
+        "cuda_library": "126",
+    }
+    assert "tensorflow" not in sys.modules and "bitsandbytes" not in sys.modules
+
+
+def test_bitsandbytes_override_is_honoured(machine, monkeypatch):
+    monkeypatch.setenv("BNB_CUDA_VERSION", "128")
+    assert collect()["packages"]["bitsandbytes"]["cuda_library"] == "128"
+
+
+def test_a_broken_torch_is_reported_not_fatal(machine, cli):
+    write(machine / "torch" / "__init__.py", "raise RuntimeError('libcudart.so.12: cannot open shared object file')\n")
+    probe = collect()
+    assert "libcudart.so.12" in probe["packages"]["torch"]["error"]
+    result = cli("doctor", "--json")
+    assert result.code == 1
+    assert "does not import: RuntimeError: libcudart.so.12" in result.stdout
+
+
+def test_no_gpu_means_no_torch_subprocess(machine, monkeypatch):
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")  # no nvidia-smi
+    write(machine / "torch" / "__init__.py", "raise RuntimeError('the doctor imported torch')\n")
+    probe = collect()
+    assert "gpus" not in probe
+    assert probe["packages"]["torch"] == {"version": "2.7.1", "cuda": "12.6", "cudnn": "90501"}
+
+
+def test_container_without_devices(tmp_path, monkeypatch):
+    write(tmp_path / ".dockerenv")
+    (tmp_path / "dev").mkdir()
+    monkeypatch.setenv("DLENV_FS_ROOT", str(tmp_path))
+    monkeypatch.setenv("NVIDIA_VISIBLE_DEVICES", "all")
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    monkeypatch.setattr(collect_module, "_nvml", lambda: None)
+    probe = collect()
+    assert probe["in_container"] and probe["gpu_expected"] and not probe["nvidia_devices"]
+
+
+def test_nvidia_smi_xml_without_compute_capability_skips_the_gpu():
+    parsed = parse_nvidia_smi(SMI_XML, None)
+    assert parsed == {"gpus": [], "driver_version": "560.35.03", "cuda_driver": "12.6"}
+
+
+def test_read_constants_reads_literals_only(tmp_path):
+    path = tmp_path / "version.py"
+    path.write_text("import os\n__version__ = '1.0'\ncuda: str = '12.6'\ngit = os.getenv('X')\n")
+    assert read_constants(path) == {"__version__": "1.0", "cuda": "12.6"}

@@ -1,0 +1,51 @@
+"""Lookups over the facts tables (src/dlenv/facts/*.toml), checked against ../shared/research/compat.md."""
+
+from dlenv.doctor.rules import driver_verdict
+from dlenv.facts import (
+    bitsandbytes_release,
+    cudnn_min_compute_capability,
+    decode_cudnn,
+    encode_cudnn,
+    tensorflow_release,
+    toolkit_driver,
+)
+
+
+def test_driver_within_a_major_warns_and_across_a_major_fails():
+    # compat.md §1b: 12.x runs from 525.60.13 with limited features; 13.x needs >= 580
+    assert driver_verdict("570.124.06", "12.8") == ("ok", "570.26")
+    assert driver_verdict("535.104.05", "12.8") == ("warn", "570.26")
+    assert driver_verdict("570.124.06", "13.0") == ("fail", "580.65.06")
+    assert driver_verdict("470.256.02", "11.8") == ("warn", "520.61.05")
+    assert driver_verdict("418.87.01", "11.8") == ("fail", "520.61.05")
+
+
+def test_toolkit_driver_of_an_unlisted_minor_is_the_nearest_older():
+    assert toolkit_driver("12.8.90") == "570.26"
+    assert toolkit_driver("12.7") == toolkit_driver("12.6")
+    assert toolkit_driver("10.2") is None
+
+
+def test_cudnn_911_drops_gpus_below_turing():
+    assert cudnn_min_compute_capability("9.11.0") == "7.5"
+    assert cudnn_min_compute_capability(decode_cudnn("91002")) is None
+    assert decode_cudnn("90100") == "9.1.0" and decode_cudnn("8902") == "8.9.2" and decode_cudnn("9") == "9"
+    assert encode_cudnn("9.10.2.21") == "91002" and encode_cudnn("8.9.7.29") == "8907"
+
+
+def test_tensorflow_tested_configurations():
+    assert tensorflow_release("2.17.1").cudnn == "8.9"
+    release = tensorflow_release("2.20.0")
+    assert (release.cuda, release.cudnn) == ("12.5", "9.3") and "compute_90" in release.arch
+    assert tensorflow_release("2.13.0") is None
+
+
+def test_bitsandbytes_library_choice_and_floors():
+    # compat.md §4a/§4c: 0.50 falls back within a major; 12.8 libs start at sm_70, 13.x at sm_75
+    bnb = bitsandbytes_release("0.50.2")
+    assert bnb.library_for("12.9") == "128" and bnb.library_for("12.6") == "126"
+    assert bnb.library_for("11.7") is None
+    assert (bnb.library_min_cc("126"), bnb.library_min_cc("128"), bnb.library_min_cc("130")) == ("6.0", "7.0", "7.5")
+    assert bitsandbytes_release("0.48.2").library_for("12.7") is None  # no fallback before 0.50
+    assert bitsandbytes_release("0.45.0").min_cc_4bit == "5.0" and not bitsandbytes_release("0.45.0").cpu_backend
+    assert bitsandbytes_release("0.44.1") is None
