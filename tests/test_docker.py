@@ -91,35 +91,39 @@ def test_compose_rejects_a_broken_file(tmp_path):
 
 @pytest.fixture
 def entrypoint(tmp_path):
+    """Runs docker/entrypoint.sh with a `dlenv` on PATH that records its calls and exits with doctor_rc."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     recorder = bin_dir / "dlenv"
-    recorder.write_text('#!/bin/sh\necho "dlenv $*"\n')
+    recorder.write_text('#!/bin/sh\necho "dlenv $*"\n[ "$1" = doctor ] && exit "${FAKE_DOCTOR_RC:-0}"\nexit 0\n')
     recorder.chmod(0o755)
 
-    def run(*args: str) -> str:
-        env = {"PATH": f"{bin_dir}:/usr/bin:/bin"}
+    def run(*args: str, doctor_rc: int = 0) -> tuple[int, list[str]]:
+        env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "FAKE_DOCTOR_RC": str(doctor_rc)}
         proc = subprocess.run(
             ["sh", str(ROOT / "docker" / "entrypoint.sh"), *args], capture_output=True, text=True, env=env
         )
-        assert proc.returncode == 0, proc.stderr
-        return proc.stdout.strip()
+        return proc.returncode, proc.stdout.splitlines()
 
     return run
 
 
-def test_entrypoint_runs_a_lesson_name_as_a_lesson(entrypoint):
-    assert entrypoint("transformer", "--smoke") == "dlenv run transformer --smoke"
+def test_entrypoint_checks_the_machine_then_runs_the_lesson(entrypoint):
+    assert entrypoint("transformer", "--smoke") == (0, ["dlenv doctor", "dlenv run transformer --smoke"])
+
+
+def test_entrypoint_stops_with_the_doctors_verdict(entrypoint):
+    assert entrypoint("transformer", doctor_rc=1) == (1, ["dlenv doctor"])
 
 
 def test_entrypoint_runs_commands_as_given(entrypoint):
-    assert entrypoint("echo", "hi") == "hi"
-    assert entrypoint("dlenv", "doctor") == "dlenv doctor"
+    assert entrypoint("echo", "hi") == (0, ["hi"])
+    assert entrypoint("dlenv", "doctor", "--json") == (0, ["dlenv doctor --json"])
 
 
 def test_entrypoint_without_arguments_lists_lessons(entrypoint):
-    assert entrypoint() == "dlenv lessons"
-    assert entrypoint("--version") == "dlenv --version"
+    assert entrypoint() == (0, ["dlenv lessons"])
+    assert entrypoint("--version") == (0, ["dlenv --version"])
 
 
 def test_entrypoint_is_executable():

@@ -121,6 +121,15 @@ def recommend(probe: Probe, matrix: Matrix) -> Recommendation:
             f"no CUDA row runs on driver {probe.driver_version}",
             f"upgrade the NVIDIA driver to >= {floor} ({oldest.name}) or use the cpu row",
         )
+    python = major_minor(probe.python) if probe.python else None
+    if python and all(why.startswith("Python") for why in reasons.values()):
+        every = sorted({v for r in matrix.rows.values() for v in r.python}, key=version_tuple)
+        return Recommendation(
+            None,
+            "fail",
+            f"no CUDA row supports Python {python} (the rows cover {every[0]} to {every[-1]})",
+            f"use Python {every[-1]} or another version the rows list (dlenv matrix)",
+        )
     detail = "; ".join(f"{name}: {why}" for name, why in reasons.items())
     return Recommendation(
         None,

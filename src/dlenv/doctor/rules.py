@@ -24,6 +24,7 @@ from dlenv.facts import (
     version_tuple,
 )
 from dlenv.matrix import Matrix, Row
+from dlenv.requirements import tensorflow_requirement
 
 Status = Literal["ok", "warn", "fail", "skip"]
 CHECK_IDS = (
@@ -135,7 +136,10 @@ def driver_present(ctx: Context) -> Check:
     return Check("driver-present", "skip", "no NVIDIA GPU or driver on this machine: lessons run on the CPU")
 
 
-def _driver_supports(ctx: Context, check_id: str, label: str, cuda: str | None, gpu_fix: str) -> Check:
+def _driver_supports(
+    ctx: Context, check_id: str, label: str, cuda: str | None, gpu_fix: str, alternative: str
+) -> Check:
+    """The driver against a framework's CUDA; `alternative` is the build that would run instead."""
     probe = ctx.probe
     if cuda is None:
         if probe.gpus:
@@ -154,7 +158,7 @@ def _driver_supports(ctx: Context, check_id: str, label: str, cuda: str | None, 
             f"driver {probe.driver_version} is older than CUDA {major_minor(cuda)}'s {full}: {label} runs "
             "through minor-version compatibility, without PTX JIT of newer code and without the APIs "
             "that need a newer driver (cudaErrorCallRequiresNewerDriver)",
-            f"{upgrade}, or {_recommended_fix(ctx, 'use an older CUDA row')}",
+            f"{upgrade}, or {alternative}",
         )
     found = probe.cuda_driver or "an older CUDA major"
     return Check(
@@ -162,7 +166,7 @@ def _driver_supports(ctx: Context, check_id: str, label: str, cuda: str | None, 
         "fail",
         f"driver {probe.driver_version} runs CUDA up to {found}; {label} needs CUDA {major_minor(cuda)} and "
         "stops with 'The NVIDIA driver on your system is too old'",
-        f"{upgrade}, or {_recommended_fix(ctx, 'use the cpu row')}",
+        f"{upgrade}, or {alternative}",
     )
 
 
@@ -183,6 +187,7 @@ def driver_supports_torch(ctx: Context) -> Check:
         f"torch {torch.version}",
         torch.cuda,
         _recommended_fix(ctx, "install a CUDA build of torch"),
+        _recommended_fix(ctx, "use the cpu row"),
     )
 
 
@@ -233,8 +238,15 @@ def driver_supports_tensorflow(ctx: Context) -> Check:
     tf = ctx.probe.packages.tensorflow
     if tf is None:
         return Check("driver-supports-tensorflow", "skip", "TensorFlow is not installed")
-    fix = f"pip install 'tensorflow[and-cuda]=={tf.version}' (Linux; the CPU-only wheel is tensorflow-cpu)"
-    return _driver_supports(ctx, "driver-supports-tensorflow", f"TensorFlow {tf.version}", tf.cuda, fix)
+    gpu_fix = f"pip install 'tensorflow[and-cuda]=={tf.version}' (Linux; the CPU-only wheel is tensorflow-cpu)"
+    row = ctx.recommended.row
+    if row is not None and row.cuda and row.tensorflow:
+        alternative = f"use row {row.name}'s TensorFlow: pip install '{tensorflow_requirement(row)}'"
+    else:
+        alternative = "run the Keras lessons on the CPU (--device cpu)"
+    return _driver_supports(
+        ctx, "driver-supports-tensorflow", f"TensorFlow {tf.version}", tf.cuda, gpu_fix, alternative
+    )
 
 
 def tensorflow_cudnn(ctx: Context) -> Check:
