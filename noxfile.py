@@ -17,7 +17,7 @@ nox.options.sessions = ["lint", "tests"]
 def tests(session: nox.Session) -> None:
     """The CPU test suite: no GPU, no network."""
     session.install("-e", ".[dev]")
-    session.run("pytest", "-m", "not network", *session.posargs)
+    session.run("pytest", "-m", "not network and not bench", *session.posargs)
 
 
 @nox.session
@@ -27,6 +27,14 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("dlenv", "render", "--check")
+
+
+@nox.session(default=False)
+def bench(session: nox.Session) -> None:
+    """Benchmarks, in the environment of the cpu row (torch, TensorFlow, bitsandbytes): JSON under .benchmarks/."""
+    session.install("-r", "envs/requirements/cpu.txt")
+    session.install("-e", ".[dev]", "pytest-benchmark>=4")
+    session.run("pytest", "-m", "bench", "tests/bench", "--benchmark-autosave", *session.posargs)
 
 
 @nox.session(default=False)

@@ -6,6 +6,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from dlenv.errors import DlenvError
+
 
 def atomic_write(path: Path, text: str, mode: int = 0o644) -> None:
     """Replace `path` with `text` so that a crash leaves either the old file or the new one."""
@@ -21,3 +23,11 @@ def atomic_write(path: Path, text: str, mode: int = 0o644) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def read_input(path: Path, what: str) -> str:
+    """The text of a file the user named; a missing one is bad input, said in one line."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DlenvError(f"{what} file '{path}' does not exist") from None

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from dlenv.errors import DlenvError, did_you_mean, unknown
 from dlenv.facts import cuda_facts, version_tuple
+from dlenv.fileio import read_input
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -198,10 +199,7 @@ def parse_matrix(data: dict[str, Any], source: str = "envs/matrix.toml") -> Matr
 
 
 def load_matrix(path: Path) -> Matrix:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DlenvError(f"matrix file '{path}' does not exist") from None
+    text = read_input(path, "matrix")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:

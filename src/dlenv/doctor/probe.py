@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from dlenv.errors import DlenvError
+from dlenv.fileio import read_input
 
 DriverVersion = Annotated[str, StringConstraints(pattern=r"^\d{3,4}(\.\d+){1,2}$")]
 CudaVersion = Annotated[str, StringConstraints(pattern=r"^\d{1,2}\.\d+(\.\d+)?$")]
@@ -95,10 +96,7 @@ def parse_probe(data: object, source: str = "probe") -> Probe:
 
 
 def load_probe(path: Path) -> Probe:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DlenvError(f"probe file '{path}' does not exist") from None
+    text = read_input(path, "probe")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
