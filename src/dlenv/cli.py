@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import json
 import sys
+from functools import cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Column, Table
 
 try:  # newer typer carries its own copy of click
     from typer._click.exceptions import UsageError
@@ -34,8 +33,26 @@ app = typer.Typer(
 matrix_app = typer.Typer(help="The version matrix (envs/matrix.toml).", rich_markup_mode=None)
 app.add_typer(matrix_app, name="matrix")
 
-out = Console(highlight=False, soft_wrap=True)
-progress = Console(stderr=True)  # spinners never mix with --json on stdout
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
+
+# rich loads only when a human is shown something: `--json` and the doctor's fast path skip it.
+@cache
+def out() -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+@cache
+def progress() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True)  # spinners never mix with --json on stdout
+
+
 _state: dict[str, Any] = {"matrix_path": None}
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
@@ -47,6 +64,8 @@ def _matrix() -> Matrix:
 
 def _table(*headers: str, show_header: bool = True) -> Table:
     """A table that folds long cells instead of cutting them off (URLs, resolver messages)."""
+    from rich.table import Column, Table
+
     return Table(*(Column(h, overflow="fold") for h in headers), show_header=show_header)
 
 
@@ -99,7 +118,7 @@ def matrix_list(ctx: typer.Context, as_json: JsonFlag = False) -> None:
             tf,
             archs,
         )
-    out.print(table)
+    out().print(table)
 
 
 @matrix_app.command("show")
@@ -113,7 +132,7 @@ def matrix_show(row: Annotated[str, typer.Argument(help="A row name, e.g. cu126.
     for key, value in data.items():
         shown = ", ".join(value) if isinstance(value, list) else value
         table.add_row(key, "—" if shown in (None, "") else str(shown))
-    out.print(table)
+    out().print(table)
 
 
 @matrix_app.command("check")
@@ -145,7 +164,7 @@ def matrix_check(
     outcomes = []
     for row in selected:
         pythons = [python] if python else list(row.python)
-        with progress.status(f"resolving {row.name} for Python {', '.join(pythons)}"):
+        with progress().status(f"resolving {row.name} for Python {', '.join(pythons)}"):
             outcomes += check_row(row, pythons, indexes, uv)
     ok = all(o.ok for o in outcomes)
     if as_json:
@@ -162,7 +181,7 @@ def matrix_check(
         table = _table("row", "environment", "Python", "result", "detail")
         for o in outcomes:
             table.add_row(o.row, o.env, o.python, "[green]ok[/]" if o.ok else f"[red]{o.status}[/]", o.detail)
-        out.print(table)
+        out().print(table)
     if not ok:
         raise typer.Exit(FAILED)
 
@@ -191,13 +210,13 @@ def render(
         if differ:
             sys.stderr.write("hint: run `dlenv render` and commit the result\n")
             raise typer.Exit(FAILED)
-        out.print(f"all derived files match envs/matrix.toml ({len(renderer.render_all(matrix, root_dir))} files)")
+        out().print(f"all derived files match envs/matrix.toml ({len(renderer.render_all(matrix, root_dir))} files)")
         return
     touched = renderer.write(matrix, root_dir)
     for rel in touched:
-        out.print(f"wrote {rel}")
+        out().print(f"wrote {rel}")
     if not touched:
-        out.print("nothing to do: every derived file is up to date")
+        out().print("nothing to do: every derived file is up to date")
 
 
 # --- dlenv doctor ---------------------------------------------------------------------------------
@@ -233,9 +252,9 @@ def doctor(
         table = _table("status", "check", "message", "fix")
         for check in report.checks:
             table.add_row(STATUS_STYLE[check.status], check.id, check.message, check.fix or "")
-        out.print(table)
+        out().print(table)
         verdict = "[green]ok[/]" if report.ok else "[red]not ok[/]"
-        out.print(f"{verdict}; recommended row: {report.recommended_env or 'none'}")
+        out().print(f"{verdict}; recommended row: {report.recommended_env or 'none'}")
     if not report.ok:
         raise typer.Exit(FAILED)
 
@@ -253,12 +272,12 @@ def lessons(as_json: JsonFlag = False) -> None:
         _print_json({"lessons": [{"name": x.name, "title": x.title, "rows": list(x.rows)} for x in found]})
         return
     if not found:
-        out.print("no lessons installed")
+        out().print("no lessons installed")
         return
     table = _table("lesson", "what it teaches", "rows")
     for lesson in found:
         table.add_row(lesson.name, lesson.title, " ".join(lesson.rows) or "—")
-    out.print(table)
+    out().print(table)
 
 
 # --- entry point ----------------------------------------------------------------------------------

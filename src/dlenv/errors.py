@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 BAD_INPUT = 2  # bad usage or bad input: unknown name, malformed file, bad flag
@@ -21,6 +20,8 @@ class DlenvError(Exception):
 
 def did_you_mean(value: str, choices: Iterable[str]) -> str:
     """': did you mean 'x'?' for the closest choice, or '' when nothing is close."""
+    import difflib
+
     choices = sorted(choices)
     # A truncated name ('cu12') means the first name it starts; otherwise the most similar one.
     close = [c for c in choices if c.startswith(value)] or difflib.get_close_matches(value, choices, n=1, cutoff=0.5)

@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import importlib.metadata as metadata
 import importlib.util
 import json
 import os
 import platform
 import re
-import shutil
 import subprocess
 import sys
-import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +25,7 @@ from dlenv.facts import bitsandbytes_release, encode_cudnn
 from dlenv.paths import host_path
 
 SUBPROCESS_TIMEOUT_S = 60
+DRIVER_PROC = "/proc/driver/nvidia/version"  # what Kaggle's image tests use to tell a GPU machine (anchors.md)
 CONTAINER_MARKERS = ("/.dockerenv", "/run/.containerenv")  # Docker; Podman
 # NVIDIA's container images set NVIDIA_VISIBLE_DEVICES=all; "void"/"none" mean no GPU on purpose.
 # Source: NVIDIA Container Toolkit docs, "Specialized Configurations with Docker".
@@ -52,13 +50,14 @@ def collect() -> dict[str, Any]:
     requested = os.environ.get(GPU_REQUEST_ENV)
     probe["gpu_expected"] = requested is not None and requested not in ("", "void", "none")
     packages: dict[str, Any] = {}
-    torch = _torch(with_arch=bool(probe.get("gpus")))
+    installed = installed_versions()
+    torch = _torch(installed, with_arch=bool(probe.get("gpus")))
     if torch:
         packages["torch"] = torch
-    tensorflow = _tensorflow()
+    tensorflow = _tensorflow(installed)
     if tensorflow:
         packages["tensorflow"] = tensorflow
-    bnb = _bitsandbytes(torch.get("cuda") if torch else None)
+    bnb = _bitsandbytes(installed, torch.get("cuda") if torch else None)
     if bnb:
         packages["bitsandbytes"] = bnb
     probe["packages"] = packages
@@ -69,7 +68,19 @@ def collect() -> dict[str, Any]:
 
 
 def _nvidia() -> dict[str, Any]:
+    if not _driver_loaded():
+        return {}
     return _nvml() or _nvidia_smi() or {}
+
+
+def _driver_loaded() -> bool:
+    """The NVIDIA kernel module is loaded (it creates /proc/driver/nvidia), or its devices are there.
+
+    Checked first so that a machine without NVIDIA hardware pays for neither NVML nor nvidia-smi.
+    Containers see the host kernel's /proc/driver/nvidia once the GPU is passed in.
+    """
+    dev = host_path("/dev")
+    return host_path(DRIVER_PROC).exists() or (dev.is_dir() and any(p.name.startswith("nvidia") for p in dev.iterdir()))
 
 
 def _nvml() -> dict[str, Any] | None:
@@ -116,6 +127,8 @@ def _run(argv: list[str]) -> str | None:
 
 
 def _nvidia_smi() -> dict[str, Any] | None:
+    import shutil
+
     smi = shutil.which("nvidia-smi")
     if smi is None:
         return None
@@ -127,6 +140,8 @@ def _nvidia_smi() -> dict[str, Any] | None:
 
 def parse_nvidia_smi(xml: str, compute_caps: str | None) -> dict[str, Any]:
     """`nvidia-smi -q -x` (older drivers' XML has no compute capability: `--query-gpu=compute_cap` adds it)."""
+    import xml.etree.ElementTree as ET
+
     root = ET.fromstring(xml)
     caps = (compute_caps or "").split()
     gpus = []
@@ -150,13 +165,32 @@ def parse_nvidia_smi(xml: str, compute_caps: str | None) -> dict[str, Any]:
 # --- frameworks -----------------------------------------------------------------------------------
 
 
-def _version_of(*names: str) -> str | None:
-    for name in names:
+def installed_versions() -> dict[str, str]:
+    """{normalised name: version} of the distributions on sys.path, first one wins as for imports.
+
+    Read from the `NAME-VERSION.dist-info` folder names that every wheel install leaves (the wheel
+    spec escapes '-' in NAME): the same answer as importlib.metadata.version() for what the doctor
+    asks about, without its import and one scan of sys.path per question.
+    """
+    found: dict[str, str] = {}
+    for entry in sys.path:
         try:
-            return metadata.version(name)
-        except metadata.PackageNotFoundError:
+            names = os.listdir(entry or ".")  # noqa: PTH208 - plain names are all we need, and fast
+        except OSError:
             continue
-    return None
+        for name in names:
+            if name.endswith(".dist-info"):
+                dist, _, version = name[: -len(".dist-info")].partition("-")
+                found.setdefault(_normalise(dist), version)
+    return found
+
+
+def _normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _version_of(installed: dict[str, str], *names: str) -> str | None:
+    return next((installed[_normalise(n)] for n in names if _normalise(n) in installed), None)
 
 
 def _package_dir(name: str) -> Path | None:
@@ -184,14 +218,14 @@ def read_constants(path: Path) -> dict[str, Any]:
     return found
 
 
-def _cudnn_wheel(cuda: str) -> str | None:
+def _cudnn_wheel(installed: dict[str, str], cuda: str) -> str | None:
     """The cuDNN a CUDA wheel of torch loads: the nvidia-cudnn-cuNN wheel of its CUDA major, as torch encodes it."""
-    version = _version_of(f"nvidia-cudnn-cu{cuda.split('.')[0]}")
+    version = _version_of(installed, f"nvidia-cudnn-cu{cuda.split('.')[0]}")
     return encode_cudnn(version) if version else None
 
 
-def _torch(with_arch: bool) -> dict[str, Any] | None:
-    version = _version_of("torch")
+def _torch(installed: dict[str, str], with_arch: bool) -> dict[str, Any] | None:
+    version = _version_of(installed, "torch")
     package = _package_dir("torch") if version else None
     if version is None or package is None:
         return None
@@ -199,7 +233,7 @@ def _torch(with_arch: bool) -> dict[str, Any] | None:
     cuda = read_constants(package / "version.py").get("cuda")
     if cuda:
         info["cuda"] = cuda
-        cudnn = _cudnn_wheel(cuda)
+        cudnn = _cudnn_wheel(installed, cuda)
         if cudnn:
             info["cudnn"] = cudnn
     if with_arch and cuda:
@@ -224,8 +258,8 @@ def _torch_arch() -> dict[str, Any]:
     return result
 
 
-def _tensorflow() -> dict[str, Any] | None:
-    version = _version_of("tensorflow", "tensorflow-cpu", "tf-nightly")
+def _tensorflow(installed: dict[str, str]) -> dict[str, Any] | None:
+    version = _version_of(installed, "tensorflow", "tensorflow-cpu", "tf-nightly")
     package = _package_dir("tensorflow") if version else None
     if version is None or package is None:
         return None
@@ -238,8 +272,8 @@ def _tensorflow() -> dict[str, Any] | None:
     return info
 
 
-def _bitsandbytes(torch_cuda: str | None) -> dict[str, Any] | None:
-    version = _version_of("bitsandbytes")
+def _bitsandbytes(installed: dict[str, str], torch_cuda: str | None) -> dict[str, Any] | None:
+    version = _version_of(installed, "bitsandbytes")
     package = _package_dir("bitsandbytes") if version else None
     if version is None or package is None:
         return None

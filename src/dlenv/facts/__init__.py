@@ -5,13 +5,12 @@ The TOML files beside this module are the facts; the functions here only look th
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
-
-from packaging.version import InvalidVersion, Version
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -24,6 +23,12 @@ FACTS_DIR = Path(__file__).parent
 def version_tuple(version: str) -> tuple[int, ...]:
     """'570.124.06' -> (570, 124, 6), for comparing driver, CUDA and Python versions."""
     return tuple(int(part) for part in version.split("."))
+
+
+def release_tuple(version: str) -> tuple[int, ...]:
+    """The release numbers of a package version: '2.20.0rc1' -> (2, 20, 0), '2.13.0+cpu' -> (2, 13, 0)."""
+    match = re.match(r"\d+(\.\d+)*", version)
+    return version_tuple(match[0]) if match else (0,)
 
 
 def major_minor(version: str) -> str:
@@ -105,8 +110,8 @@ def tensorflow_release(version: str) -> TensorflowRelease | None:
     release = facts["releases"].get(major_minor(version))
     if release is None:
         return None
-    arch_since = [(v, archs) for v, archs in facts["arch_since"].items() if _version(version) >= Version(v)]
-    arch = tuple(max(arch_since, key=lambda item: Version(item[0]))[1]) if arch_since else None
+    arch_since = [(v, archs) for v, archs in facts["arch_since"].items() if release_tuple(version) >= version_tuple(v)]
+    arch = tuple(max(arch_since, key=lambda item: version_tuple(item[0]))[1]) if arch_since else None
     return TensorflowRelease(release["cuda"], release["cudnn"], arch)
 
 
@@ -147,10 +152,10 @@ class BitsandbytesRelease:
 
 
 def bitsandbytes_release(version: str) -> BitsandbytesRelease | None:
-    releases = [r for r in _bnb_facts()["releases"] if _version(version) >= Version(r["since"])]
+    releases = [r for r in _bnb_facts()["releases"] if release_tuple(version) >= version_tuple(r["since"])]
     if not releases:
         return None
-    newest = max(releases, key=lambda r: Version(r["since"]))
+    newest = max(releases, key=lambda r: version_tuple(r["since"]))
     return BitsandbytesRelease(**{**newest, "cuda_libraries": tuple(newest["cuda_libraries"])})
 
 
@@ -161,10 +166,3 @@ def bitsandbytes_min_cc_int8() -> str:
 @cache
 def _bnb_facts() -> dict[str, Any]:
     return _load("bitsandbytes.toml")
-
-
-def _version(version: str) -> Version:
-    try:
-        return Version(version)
-    except InvalidVersion:
-        return Version("0")
