@@ -259,6 +259,61 @@ def doctor(
         raise typer.Exit(FAILED)
 
 
+# --- dlenv platform, dlenv login ----------------------------------------------------------------------
+
+
+@app.command()
+def platform(as_json: JsonFlag = False) -> None:
+    """Say which platform this is (Kaggle, Colab, AI Studio, DSW, Docker, local) and where things go."""
+    from dlenv.platforms import detect
+
+    found = detect()
+    if as_json:
+        _print_json(found.as_json())
+        return
+    table = _table("", "", show_header=False)
+    for key, value in found.as_json().items():
+        shown = ", ".join(value) if isinstance(value, list) else value
+        table.add_row(key, "—" if shown in (None, "") else str(shown))
+    out().print(table)
+
+
+login_app = typer.Typer(help="Store credentials where their tools look for them (mode 0600).", rich_markup_mode=None)
+app.add_typer(login_app, name="login")
+
+
+def _read_secret(label: str) -> str:
+    """A secret from the terminal without echo, or the first line of a pipe (echo $KEY | dlenv login ...)."""
+    if sys.stdin.isatty():
+        import getpass
+
+        value = getpass.getpass(f"{label}: ")
+    else:
+        value = sys.stdin.readline()
+    value = value.strip()
+    if not value:
+        raise DlenvError(f"no {label} given", hint="type it at the prompt, or pipe it in on standard input")
+    return value
+
+
+@login_app.command("kaggle")
+def login_kaggle(
+    username: Annotated[str | None, typer.Option("--username", help="Your Kaggle user name (legacy API key).")] = None,
+    token: Annotated[bool, typer.Option("--token", help="Store a new-style API token instead of a key.")] = False,
+) -> None:
+    """Write ~/.kaggle/kaggle.json (or access_token with --token), readable by you only. The key is read
+    without echo, or from standard input."""
+    from dlenv.platforms.secrets import write_kaggle_access_token, write_kaggle_json
+
+    if token == bool(username):
+        raise DlenvError("pass --username NAME (API key) or --token (API token), not both or neither")
+    if token:
+        path = write_kaggle_access_token(_read_secret("Kaggle API token"))
+    else:
+        path = write_kaggle_json(username or "", _read_secret("Kaggle API key"))
+    out().print(f"wrote {path} (mode 0600)")
+
+
 # --- dlenv lessons --------------------------------------------------------------------------------
 
 

@@ -68,12 +68,12 @@ def collect() -> dict[str, Any]:
 
 
 def _nvidia() -> dict[str, Any]:
-    if not _driver_loaded():
+    if not nvidia_driver_loaded():
         return {}
     return _nvml() or _nvidia_smi() or {}
 
 
-def _driver_loaded() -> bool:
+def nvidia_driver_loaded() -> bool:
     """The NVIDIA kernel module is loaded (it creates /proc/driver/nvidia), or its devices are there.
 
     Checked first so that a machine without NVIDIA hardware pays for neither NVML nor nvidia-smi.

@@ -1,0 +1,118 @@
+"""Where am I running? Kaggle, Colab, AI Studio, PAI-DSW, Docker or a local machine — and where do
+inputs, work, persistent files and caches go there.
+
+    >>> import dlenv.platforms
+    >>> dlenv.platforms.detect().name
+    'local'
+
+Every absolute path the adapters look at is taken below DLENV_FS_ROOT when that is set (tests).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from dlenv.paths import host_path
+from dlenv.platforms.detect import detect_name
+from dlenv.platforms.profiles import Profile, profiles
+from dlenv.platforms.secrets import available, secret
+
+__all__ = ["CACHE_VARIABLES", "Platform", "cache_environment", "detect", "secret"]
+
+# The cache variable of each library, relative to the platform's cache_dir; each is read by its
+# library at import (platforms.md §5, §6).
+CACHE_VARIABLES = {
+    "HF_HOME": "huggingface",  # huggingface_hub, transformers, datasets
+    "KAGGLEHUB_CACHE": "kagglehub",
+    "TORCH_HOME": "torch",
+    "MODELSCOPE_CACHE": "modelscope",
+}
+
+
+@dataclass(frozen=True)
+class Platform:
+    name: str
+    title: str
+    input_dir: str | None  # read-only inputs (datasets attached to the notebook)
+    work_dir: str  # writable
+    persistent_dir: str | None  # survives a restart
+    cache_dir: str
+    has_gpu: bool
+    secrets: tuple[str, ...]  # names found, never values
+    vault: str
+    mirror: str
+    offline_fix: str
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["secrets"] = list(self.secrets)
+        for private in ("vault", "mirror", "offline_fix"):
+            data.pop(private)
+        return data
+
+    def secret(self, name: str) -> str | None:
+        return secret(name, self.vault)
+
+
+def _expand(template: str) -> str:
+    cache_home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return template.format(cwd=Path.cwd(), home=str(Path.home()), cache_home=cache_home)
+
+
+def _path(template: str) -> Path:
+    """A profile's path: placeholders filled in; a fixed absolute path re-rooted under DLENV_FS_ROOT."""
+    return host_path(template) if template.startswith("/") else Path(_expand(template))
+
+
+def _existing(template: str | None) -> str | None:
+    return str(_path(template)) if template is not None and _path(template).exists() else None
+
+
+def _creatable(path: Path) -> bool:
+    return path.exists() or (path.parent.is_dir() and os.access(path.parent, os.W_OK))
+
+
+def _resolve(profile: Profile) -> dict[str, str | None]:
+    paths = profile.paths
+    persistent = _existing(paths.persistent_dir)
+    if paths.cache_on_persistent and persistent:
+        cache = Path(persistent) / ".cache" / "dlenv"
+    else:
+        candidates = [_path(template) for template in paths.cache_dir]
+        cache = next((c for c in candidates if _creatable(c)), candidates[-1])
+    return {
+        "input_dir": _existing(paths.input_dir),
+        "work_dir": _existing(paths.work_dir) or str(Path.cwd()),
+        "persistent_dir": persistent,
+        "cache_dir": str(cache),
+    }
+
+
+def has_gpu() -> bool:
+    from dlenv.doctor.collect import nvidia_driver_loaded
+
+    return nvidia_driver_loaded()
+
+
+def detect(env: Mapping[str, str] | None = None) -> Platform:
+    """This machine's platform, its paths and the names of the secrets it holds."""
+    profile = profiles()[detect_name(env)]
+    return Platform(
+        name=profile.name,
+        title=profile.title,
+        **_resolve(profile),  # type: ignore[arg-type]
+        has_gpu=has_gpu(),
+        secrets=tuple(available()),
+        vault=profile.secrets.vault,
+        mirror=profile.mirrors.default,
+        offline_fix=profile.network.offline_fix,
+    )
+
+
+def cache_environment(platform: Platform) -> dict[str, str]:
+    """The cache variables to point at the platform's cache_dir; ones the user already set are kept."""
+    return {var: str(Path(platform.cache_dir) / sub) for var, sub in CACHE_VARIABLES.items() if var not in os.environ}

@@ -1,0 +1,122 @@
+"""Each platform's fake tree gives the right name, paths and secret names; the detection traps hold."""
+
+from __future__ import annotations
+
+import json
+import sys
+import types
+
+from dlenv.platforms import cache_environment, detect
+
+KAGGLE_ENV = {"KAGGLE_KERNEL_RUN_TYPE": "Interactive", "KAGGLE_DATA_PROXY_URL": "https://dp.kaggle.net"}
+
+
+def test_kaggle_even_though_its_image_carries_colabs_release_tag(machine):
+    root = machine(
+        "/kaggle/input/datasets/",
+        "/kaggle/working/",
+        "/kaggle/temp/",
+        "/.dockerenv",
+        COLAB_RELEASE_TAG="release-colab_20250902",
+        **KAGGLE_ENV,
+    )
+    found = detect()
+    assert found.name == "kaggle"
+    assert found.input_dir == str(root / "kaggle/input")
+    assert found.work_dir == found.persistent_dir == str(root / "kaggle/working")
+    assert found.cache_dir == str(root / "kaggle/temp/dlenv-cache")  # not in the 20 GB output
+
+
+def test_kaggle_needs_both_variables(machine):
+    machine(KAGGLE_KERNEL_RUN_TYPE="Batch")
+    assert detect().name == "local"
+
+
+def test_colab_even_though_it_pre_creates_kaggle(machine):
+    root = machine("/var/colab/hostname", "/kaggle/", "/content/", "/.dockerenv", COLAB_GPU="1")
+    found = detect()
+    assert found.name == "colab"
+    assert found.work_dir == str(root / "content")
+    assert found.persistent_dir is None and found.input_dir is None
+    assert found.cache_dir == str(root / "root/.cache/dlenv")
+
+
+def test_colab_with_drive_mounted_keeps_caches_on_drive(machine):
+    root = machine("/var/colab/hostname", "/content/drive/MyDrive/")
+    found = detect()
+    assert found.persistent_dir == str(root / "content/drive/MyDrive")
+    assert found.cache_dir == str(root / "content/drive/MyDrive/.cache/dlenv")
+
+
+def test_colab_from_the_ipython_shell(machine, monkeypatch):
+    shell = type("Shell", (), {"__repr__": lambda self: "<google.colab._shell.Shell object>"})()
+    monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda: shell))
+    assert detect().name == "colab"
+
+
+def test_dsw(machine):
+    root = machine("/mnt/workspace/", "/.dockerenv", DSW_INSTANCE_ID="dsw-12345")
+    found = detect()
+    assert found.name == "dsw"
+    assert found.work_dir == found.persistent_dir == str(root / "mnt/workspace")
+    assert found.cache_dir == str(root / "mnt/workspace/.cache/dlenv")
+    assert found.mirror == "cn"
+
+
+def test_openpai_variables_are_not_alibaba(machine):
+    machine(PAI_USER_NAME="alice", PAI_JOB_NAME="train")
+    assert detect().name == "local"
+
+
+def test_aistudio(machine):
+    root = machine("/home/aistudio/data/data65/", "/home/aistudio/work/")
+    found = detect()
+    assert found.name == "aistudio"
+    assert found.input_dir == str(root / "home/aistudio/data")
+    assert found.work_dir == str(root / "home/aistudio/work")
+    assert found.persistent_dir == str(root / "home/aistudio")
+
+
+def test_dlenv_docker_image(machine):
+    root = machine("/.dockerenv", "/data/", "/cache/", "/workspace/runs/")
+    found = detect()
+    assert found.name == "docker"
+    assert (found.input_dir, found.work_dir, found.persistent_dir, found.cache_dir) == (
+        str(root / "data"),
+        str(root / "workspace"),
+        str(root / "workspace/runs"),
+        str(root / "cache"),
+    )
+
+
+def test_podman_counts_as_a_container(machine):
+    machine("/run/.containerenv")
+    assert detect().name == "docker"
+
+
+def test_local_laptop_with_kaggle_credentials_is_local(machine):
+    machine(KAGGLE_USERNAME="alice", KAGGLE_KEY="s3cr3t")
+    found = detect()
+    assert found.name == "local"
+    assert found.work_dir == found.persistent_dir == str(machine.cwd)
+    assert found.cache_dir == str(machine.home / ".cache/dlenv")
+    assert found.secrets == ("KAGGLE_USERNAME", "KAGGLE_KEY")
+
+
+def test_cache_environment_points_libraries_at_the_cache_but_keeps_the_users(machine, monkeypatch):
+    machine()
+    monkeypatch.setenv("HF_HOME", "/mine")
+    env = cache_environment(detect())
+    assert "HF_HOME" not in env
+    assert env["TORCH_HOME"] == str(machine.home / ".cache/dlenv/torch")
+    assert env["KAGGLEHUB_CACHE"].endswith("kagglehub") and env["MODELSCOPE_CACHE"].endswith("modelscope")
+
+
+def test_platform_json_lists_secret_names_never_values(machine, cli):
+    machine("/var/colab/hostname", HF_TOKEN="hf_topsecret", WANDB_API_KEY="wandb_topsecret")
+    result = cli("platform", "--json")
+    assert result.code == 0
+    data = json.loads(result.stdout)
+    assert set(data) == {"name", "title", "input_dir", "work_dir", "persistent_dir", "cache_dir", "has_gpu", "secrets"}
+    assert data["name"] == "colab" and data["secrets"] == ["HF_TOKEN", "WANDB_API_KEY"]
+    assert "topsecret" not in result.stdout + result.stderr
