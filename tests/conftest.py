@@ -5,11 +5,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from support import ROOT
 
 from dlenv.cli import main
 from dlenv.matrix import Matrix, load_matrix
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass

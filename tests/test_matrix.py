@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import ROOT
+from support import ROOT
 
 from dlenv.facts import cuda_facts, version_tuple
 from dlenv.lessons_catalog import lessons_dir

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import ROOT
+from support import ROOT
 
 from dlenv.render import HEADER, TABLE_START, render_all
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import yaml
-from conftest import ROOT
 from packaging.requirements import Requirement
 from rattler import MatchSpec
+from support import ROOT
 
 from dlenv.requirements import environments
 

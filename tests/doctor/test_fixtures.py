@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import ROOT
+from support import ROOT
 
 PROBES = ROOT / "tests" / "fixtures" / "probes"
 
