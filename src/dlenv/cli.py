@@ -314,6 +314,39 @@ def login_kaggle(
     out().print(f"wrote {path} (mode 0600)")
 
 
+# --- dlenv data ---------------------------------------------------------------------------------------
+
+data_app = typer.Typer(help="Datasets: attached, cached or downloaded.", rich_markup_mode=None)
+app.add_typer(data_app, name="data")
+
+
+@data_app.command("fetch")
+def data_fetch(
+    spec: Annotated[
+        str, typer.Argument(help="kaggle:owner/slug, hf:org/name, url:https://...#sha256=HEX, aistudio:ID")
+    ],
+    as_json: JsonFlag = False,
+) -> None:
+    """Find or download a dataset and print where it is."""
+    from dlenv.datasets import fetch, parse_spec
+
+    parsed = parse_spec(spec)  # bad input fails before any network
+    if as_json or not sys.stderr.isatty():
+        fetched = fetch(parsed)
+    else:
+        from rich.progress import DownloadColumn, Progress, TransferSpeedColumn
+
+        with Progress(
+            *Progress.get_default_columns(), DownloadColumn(), TransferSpeedColumn(), console=progress(), transient=True
+        ) as bar:
+            task = bar.add_task(str(parsed.slug), total=None)
+            fetched = fetch(parsed, progress=lambda done, total: bar.update(task, completed=done, total=total))
+    if as_json:
+        _print_json({"spec": str(fetched.spec), "path": str(fetched.path), "via": fetched.via})
+    else:
+        out().print(f"{fetched.path}  ({fetched.via})")
+
+
 # --- dlenv lessons --------------------------------------------------------------------------------
 
 
