@@ -45,7 +45,7 @@ def matrix() -> Matrix:
 @pytest.fixture
 def project_copy(tmp_path) -> Path:
     """A copy of the checkout's matrix and derived files, free to tamper with."""
-    for rel in ("envs", "docker", "compose.yaml", "README.md", "README.zh-CN.md"):
+    for rel in ("envs", "docker", "platform", "compose.yaml", "README.md", "README.zh-CN.md"):
         source = ROOT / rel
         if source.is_dir():
             shutil.copytree(source, tmp_path / rel)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from support import ROOT
 
-from dlenv.render import HEADER, TABLE_START, render_all
+from dlenv.render import GENERATED, HEADER, render_all
 
 
 def test_render_check_passes_on_the_checkout(cli):
@@ -14,7 +14,7 @@ def test_render_check_passes_on_the_checkout(cli):
 
 def test_every_derived_file_carries_the_do_not_edit_header(matrix):
     for rel, text in render_all(matrix, ROOT).items():
-        assert HEADER in text or TABLE_START in text, rel
+        assert HEADER in text or GENERATED in text, rel
 
 
 def test_tampered_file_fails_render_check_and_is_named(cli, project_copy):

@@ -314,6 +314,23 @@ def login_kaggle(
     out().print(f"wrote {path} (mode 0600)")
 
 
+@app.command("bootstrap")
+def bootstrap_command(
+    mirror: Annotated[str | None, typer.Option("--mirror", help="cn or none; default: the platform's own.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would be installed; install nothing.")] = False,
+) -> None:
+    """Point caches and mirrors, load credentials, install what the lessons miss, ask the doctor.
+
+    In a notebook, call dlenv.bootstrap() instead: only then do the variables reach the notebook's process.
+    """
+    from dlenv.bootstrap import run, summary
+
+    report = run(_matrix(), mirror=mirror, install=not dry_run)
+    out().print(summary(report), markup=False)
+    for name, value in report.environment.items():
+        out().print(f"export {name}={value}", markup=False)
+
+
 # --- dlenv data ---------------------------------------------------------------------------------------
 
 data_app = typer.Typer(help="Datasets: attached, cached or downloaded.", rich_markup_mode=None)

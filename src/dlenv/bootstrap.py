@@ -1,0 +1,156 @@
+"""Notebook bootstrap: make a cloud notebook (or any machine) ready for the lessons in one call.
+
+1. detect the platform; 2. point the caches at its persistent storage and, where the network needs it,
+the tools at mirrors (before huggingface_hub is imported: it reads HF_ENDPOINT once); 3. load the
+credentials the platform holds into the environment the libraries read; 4. install what the lessons
+need and is missing — never replacing the platform's torch, TensorFlow or numpy (pip runs under a
+constraint that pins them); 5. ask the doctor.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+from dlenv.doctor import Report, diagnose
+from dlenv.doctor.collect import collect, installed_versions
+from dlenv.doctor.probe import parse_probe
+from dlenv.facts import release_tuple
+from dlenv.matrix import Matrix, Row
+from dlenv.mirrors import mirror_environment
+from dlenv.platforms import Platform, cache_environment, detect
+from dlenv.platforms.secrets import secret
+from dlenv.requirements import environments
+
+PLATFORM_OWNED = ("torch", "tensorflow", "tensorflow-cpu", "numpy")  # a platform's own builds: kept as they are
+# The credentials the lessons' libraries read from the environment.
+CREDENTIALS = ("HF_TOKEN", "KAGGLE_API_TOKEN", "KAGGLE_USERNAME", "KAGGLE_KEY", "WANDB_API_KEY")
+
+
+@dataclass(frozen=True)
+class InstallPlan:
+    row: Row
+    requirements: tuple[str, ...]  # what pip installs
+    constraints: tuple[str, ...]  # what it may not change
+    index_urls: tuple[str, ...] = ()
+    matched_row: str | None = None  # the row the installed torch is, if any
+    warnings: tuple[str, ...] = ()
+
+    def pip_command(self, constraints_file: Path) -> list[str]:
+        extra = [arg for url in self.index_urls for arg in ("--extra-index-url", url)]
+        return [sys.executable, "-m", "pip", "install", "-c", str(constraints_file), *extra, *self.requirements]
+
+
+@dataclass
+class BootstrapReport:
+    platform: Platform
+    environment: dict[str, str] = field(default_factory=dict)  # set by the bootstrap (no secrets here)
+    credentials: list[str] = field(default_factory=list)  # names loaded into the environment
+    plan: InstallPlan | None = None
+    installed: bool = False
+    doctor: Report | None = None
+
+
+def plan_install(installed: dict[str, str], torch_cuda: str | None, matrix: Matrix, row: Row) -> InstallPlan:
+    """What to add for `row` next to what is installed, and what must stay as it is."""
+    requirements, warnings, index_urls = [], [], ()
+    constraints = tuple(f"{name}=={installed[name]}" for name in PLATFORM_OWNED if name in installed)
+    matched = None
+    if "torch" in installed:
+        version = installed["torch"]
+        matched = next(
+            (
+                r.name
+                for r in matrix.rows.values()
+                if release_tuple(r.torch) == release_tuple(version) and r.cuda == torch_cuda
+            ),
+            None,
+        )
+        if matched is None:
+            cuda = f"CUDA {torch_cuda}" if torch_cuda else "CPU"
+            warnings.append(
+                f"this platform's torch {version} ({cuda}) is no matrix row: dlenv keeps it; "
+                f"the lessons are tested on rows {', '.join(matrix.rows)} (dlenv doctor checks the GPU fit)"
+            )
+    for line in environments(row)[0].requirements:  # the row's torch stack, as its requirements file pins it
+        name = canonicalize_name(Requirement(line).name)
+        if name in installed or name in PLATFORM_OWNED:
+            continue  # present (whatever its version), or TensorFlow, which only the Keras lessons ask for
+        requirements.append(line)
+    if "torch" not in installed:
+        requirements.insert(0, f"torch=={row.torch}")
+        index_urls = (row.torch_index,) if row.torch_index else ()
+    return InstallPlan(row, tuple(requirements), constraints, index_urls, matched, tuple(warnings))
+
+
+def run(matrix: Matrix, *, mirror: str | None = None, install: bool = True) -> BootstrapReport:
+    platform = detect()
+    report = BootstrapReport(platform)
+    # Credentials first: their files are found through variables (HF_HOME) that the caches change next.
+    for name in CREDENTIALS:
+        if name not in os.environ and (value := secret(name, platform.vault)):
+            os.environ[name] = value
+            report.credentials.append(name)
+    wanted = {**cache_environment(platform), **mirror_environment(platform.mirror if mirror is None else mirror)}
+    for name, value in wanted.items():
+        if name not in os.environ:
+            os.environ[name] = report.environment[name] = value
+    if "huggingface_hub" in sys.modules and "HF_ENDPOINT" in report.environment:
+        report.environment.pop("HF_ENDPOINT")  # too late to take effect in this process; not claimed as set
+    probe = parse_probe(collect())
+    report.doctor = diagnose(probe, matrix)
+    row = matrix.row(report.doctor.recommended_env) if report.doctor.recommended_env else _cpu_row(matrix)
+    torch = probe.packages.torch
+    report.plan = plan_install(installed_versions(), torch.cuda if torch else None, matrix, row)
+    if install and report.plan.requirements:
+        _pip_install(report.plan)
+        report.installed = True
+    return report
+
+
+def _cpu_row(matrix: Matrix) -> Row:
+    return next(row for row in matrix.rows.values() if row.cuda is None)
+
+
+def _pip_install(plan: InstallPlan) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        constraints = Path(tmp) / "platform-constraints.txt"
+        constraints.write_text("\n".join(plan.constraints) + "\n", encoding="utf-8")
+        subprocess.run(plan.pip_command(constraints), check=True)
+
+
+def summary(report: BootstrapReport) -> str:
+    """What the bootstrap did, for people: names of variables and credentials, never their values."""
+    p = report.platform
+    lines = [
+        f"dlenv on {p.title}: work in {p.work_dir}, caches in {p.cache_dir}"
+        + (f", inputs in {p.input_dir}" if p.input_dir else "")
+    ]
+    if report.environment:
+        lines.append("set " + ", ".join(sorted(report.environment)))
+    if report.credentials:
+        lines.append("credentials loaded: " + ", ".join(report.credentials))
+    if report.plan:
+        plan = report.plan
+        if plan.requirements:
+            verb = "installed" if report.installed else "to install"
+            lines.append(f"{verb} (row {plan.row.name}): {' '.join(plan.requirements)}")
+        if plan.matched_row:
+            lines.append(f"this platform's torch is row {plan.matched_row}")
+        lines += [f"warning: {w}" for w in plan.warnings]
+    if report.doctor:
+        problems = [c for c in report.doctor.checks if c.status in ("warn", "fail")]
+        for check in problems:
+            lines.append(
+                f"{check.status}: {check.id}: {check.message}" + (f"\n  fix: {check.fix}" if check.fix else "")
+            )
+        verdict = "ok" if report.doctor.ok else "not ok"
+        lines.append(f"doctor: {verdict}; recommended row: {report.doctor.recommended_env or 'none'}")
+    return "\n".join(lines)

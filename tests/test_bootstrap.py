@@ -1,0 +1,99 @@
+"""dlenv.bootstrap(): caches, mirrors, credentials and missing packages — tested through the
+environment and the pip command it produces (nothing is installed here)."""
+
+from __future__ import annotations
+
+import ast
+import os
+from pathlib import Path
+
+import pytest
+from support import ROOT
+
+from dlenv.bootstrap import plan_install, run, summary
+from dlenv.mirrors import mirror_environment
+from dlenv.platforms.profiles import ORDER
+
+
+@pytest.fixture
+def environ(monkeypatch):
+    """The bootstrap writes os.environ: give it a copy that is thrown away after the test."""
+    monkeypatch.setattr(os, "environ", dict(os.environ))
+    return os.environ
+
+
+def test_cn_mirror_points_pip_huggingface_and_modelscope_at_mainland_mirrors():
+    assert mirror_environment("cn") == {
+        "PIP_INDEX_URL": "https://pypi.tuna.tsinghua.edu.cn/simple",
+        "HF_ENDPOINT": "https://hf-mirror.com",
+        "MODELSCOPE_DOMAIN": "www.modelscope.cn",
+    }
+    assert mirror_environment("none") == {}
+
+
+def test_unknown_mirror_is_bad_input(cli, machine):
+    machine()
+    result = cli("bootstrap", "--mirror", "cm", "--dry-run")
+    assert result.code == 2 and result.stderr.startswith("error: unknown mirror 'cm': did you mean 'cn'?")
+
+
+def test_aistudio_gets_mirrors_and_caches_in_its_persistent_home(machine, environ, matrix):
+    root = machine("/home/aistudio/work/", "/home/aistudio/data/")
+    report = run(matrix, install=False)
+    assert report.platform.name == "aistudio"
+    assert environ["HF_ENDPOINT"] == "https://hf-mirror.com" and environ["PIP_INDEX_URL"].startswith(
+        "https://pypi.tuna"
+    )
+    assert environ["HF_HOME"] == str(root / "home/aistudio/.cache/dlenv/huggingface")
+    assert set(report.environment) >= {"HF_ENDPOINT", "PIP_INDEX_URL", "HF_HOME", "TORCH_HOME"}
+
+
+def test_variables_the_user_set_are_kept(machine, environ, matrix):
+    machine("/home/aistudio/work/")
+    environ["HF_ENDPOINT"] = "https://my.mirror"
+    report = run(matrix, mirror="cn", install=False)
+    assert environ["HF_ENDPOINT"] == "https://my.mirror" and "HF_ENDPOINT" not in report.environment
+
+
+def test_credentials_are_loaded_by_name_and_never_shown(machine, environ, matrix):
+    machine()
+    token = machine.home / ".cache" / "huggingface" / "token"
+    token.parent.mkdir(parents=True)
+    token.write_text("hf_s3cr3t\n")
+    report = run(matrix, install=False)
+    assert report.credentials == ["HF_TOKEN"] and environ["HF_TOKEN"] == "hf_s3cr3t"
+    assert "hf_s3cr3t" not in summary(report) and "credentials loaded: HF_TOKEN" in summary(report)
+
+
+def test_the_platforms_torch_is_kept_and_pinned(matrix):
+    plan = plan_install(
+        {"torch": "2.11.0", "numpy": "2.1.3", "transformers": "5.15.0"}, "12.8", matrix, matrix.row("cu128")
+    )
+    assert plan.constraints == ("torch==2.11.0", "numpy==2.1.3")
+    assert plan.requirements == ("peft==0.21.2", "bitsandbytes==0.50.2")  # transformers is there already
+    assert plan.matched_row is None and "torch 2.11.0 (CUDA 12.8) is no matrix row" in plan.warnings[0]
+    command = plan.pip_command(Path("c.txt"))
+    assert command[3:6] == ["install", "-c", "c.txt"] and not any(arg.startswith("torch") for arg in command)
+
+
+def test_a_platform_torch_that_is_a_row_is_named(matrix):
+    plan = plan_install({"torch": "2.7.1"}, "12.6", matrix, matrix.row("cu126"))
+    assert plan.matched_row == "cu126" and not plan.warnings
+
+
+def test_without_torch_the_rows_torch_comes_from_its_index(matrix):
+    plan = plan_install({}, None, matrix, matrix.row("cpu"))
+    assert plan.requirements[0] == "torch==2.13.0+cpu"
+    assert plan.index_urls == ("https://download.pytorch.org/whl/cpu",)
+    assert "transformers[torch]==5.20.2" in plan.requirements
+    assert not any(r.startswith("tensorflow") for r in plan.requirements)  # only the Keras lessons ask for it
+
+
+@pytest.mark.parametrize("name", ORDER)
+def test_every_platform_has_a_first_cell_that_bootstraps(name):
+    cell = (ROOT / "platform" / name / "first_cell.ipy").read_text(encoding="utf-8")
+    python = "\n".join(line for line in cell.splitlines() if not line.startswith(("%", "!")))
+    ast.parse(python)  # valid Python once the notebook magics are left out
+    assert "import dlenv" in python and "dlenv.bootstrap(" in python
+    for readme in ("README.md", "README.zh-CN.md"):
+        assert cell in (ROOT / readme).read_text(encoding="utf-8")
