@@ -178,3 +178,18 @@ def test_an_attached_url_file_must_match_its_checksum(machine, server):
 def test_bad_spec_is_one_line_and_exit_2(cli, bad):
     result = cli("data", "fetch", bad)
     assert result.code == 2 and result.stderr.startswith(f"error: bad dataset spec '{bad}'")
+
+
+def test_huggingface_offline_with_nothing_cached_says_how_to_get_it(machine, cli, monkeypatch):
+    pytest.importorskip("huggingface_hub")
+    machine("/mnt/workspace/", DSW_INSTANCE_ID="dsw-1")
+    dead = FileServer(PAYLOAD)
+    dead.stop()
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{dead.port}")  # the subprocess imports huggingface_hub with it
+    result = subprocess.run(
+        [sys.executable, "-m", "dlenv", "data", "fetch", "hf:stanfordnlp/imdb"], capture_output=True, text=True
+    )
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("error: cannot download hf:stanfordnlp/imdb")
+    assert lines[1].startswith("hint: PAI-DSW:")
