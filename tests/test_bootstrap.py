@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -37,7 +38,8 @@ def test_unknown_mirror_is_bad_input(cli, machine):
     assert result.code == 2 and result.stderr.startswith("error: unknown mirror 'cm': did you mean 'cn'?")
 
 
-def test_aistudio_gets_mirrors_and_caches_in_its_persistent_home(machine, environ, matrix):
+def test_aistudio_gets_mirrors_and_caches_in_its_persistent_home(machine, environ, matrix, monkeypatch):
+    monkeypatch.delitem(sys.modules, "huggingface_hub", raising=False)
     root = machine("/home/aistudio/work/", "/home/aistudio/data/")
     report = run(matrix, install=False)
     assert report.platform.name == "aistudio"
@@ -46,6 +48,14 @@ def test_aistudio_gets_mirrors_and_caches_in_its_persistent_home(machine, enviro
     )
     assert environ["HF_HOME"] == str(root / "home/aistudio/.cache/dlenv/huggingface")
     assert set(report.environment) >= {"HF_ENDPOINT", "PIP_INDEX_URL", "HF_HOME", "TORCH_HOME"}
+    assert not report.warnings
+
+
+def test_a_mirror_set_after_huggingface_hub_was_imported_asks_for_a_restart(machine, environ, matrix, monkeypatch):
+    monkeypatch.setitem(sys.modules, "huggingface_hub", object())
+    machine("/home/aistudio/work/")
+    report = run(matrix, install=False)
+    assert "restart the kernel" in summary(report)
 
 
 def test_variables_the_user_set_are_kept(machine, environ, matrix):

@@ -53,6 +53,7 @@ class BootstrapReport:
     platform: Platform
     environment: dict[str, str] = field(default_factory=dict)  # set by the bootstrap (no secrets here)
     credentials: list[str] = field(default_factory=list)  # names loaded into the environment
+    warnings: list[str] = field(default_factory=list)
     plan: InstallPlan | None = None
     installed: bool = False
     doctor: Report | None = None
@@ -103,7 +104,11 @@ def run(matrix: Matrix, *, mirror: str | None = None, install: bool = True) -> B
         if name not in os.environ:
             os.environ[name] = report.environment[name] = value
     if "huggingface_hub" in sys.modules and "HF_ENDPOINT" in report.environment:
-        report.environment.pop("HF_ENDPOINT")  # too late to take effect in this process; not claimed as set
+        # huggingface_hub read HF_ENDPOINT when it was imported: the mirror applies after a restart
+        report.warnings.append(
+            "huggingface_hub was imported before dlenv.bootstrap(): restart the kernel and "
+            "run the bootstrap cell first for HF_ENDPOINT (the mirror) to take effect"
+        )
     probe = parse_probe(collect())
     report.doctor = diagnose(probe, matrix)
     row = matrix.row(report.doctor.recommended_env) if report.doctor.recommended_env else _cpu_row(matrix)
@@ -137,6 +142,7 @@ def summary(report: BootstrapReport) -> str:
         lines.append("set " + ", ".join(sorted(report.environment)))
     if report.credentials:
         lines.append("credentials loaded: " + ", ".join(report.credentials))
+    lines += [f"warning: {w}" for w in report.warnings]
     if report.plan:
         plan = report.plan
         if plan.requirements:
