@@ -1,3 +1,4 @@
+import dataclasses
 import json
 
 from dlenv.lessons_catalog import discover
@@ -11,10 +12,10 @@ def test_lessons_are_listed_with_title_and_rows_without_being_imported(tmp_path,
     (tmp_path / "_shared").mkdir()
     (tmp_path / "_shared" / "__init__.py").write_text("")
     rows = {
-        name: row.model_copy(update={"lessons": ["shapes"] if name == "cpu" else []})
+        name: dataclasses.replace(row, lessons=("shapes",) if name == "cpu" else ())
         for name, row in matrix.rows.items()
     }
-    found = discover(matrix.model_copy(update={"rows": rows}), tmp_path)
+    found = discover(dataclasses.replace(matrix, rows=rows), tmp_path)
     assert [(x.name, x.title, x.rows) for x in found] == [("shapes", "Tensors and shapes.", ("cpu",))]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -109,7 +110,7 @@ def test_cpu_row_must_resolve_to_a_torch_without_cuda(index):
     )
     (outcome,) = check_row(cpu, [PY], index)
     assert outcome.ok and outcome.detail.endswith("no CUDA libraries")
-    cuda_torch = cpu.model_copy(update={"torch": "2.7.1", "torch_index": None})
+    cuda_torch = dataclasses.replace(cpu, torch="2.7.1", torch_index=None)
     (outcome,) = check_row(cuda_torch, [PY], index)
     assert outcome.status == "wrong-cuda"
 
@@ -136,33 +137,11 @@ def test_separate_tensorflow_needing_a_newer_cuda_than_the_row_fails(index):
 
 
 def test_transformers_floor_on_torch_is_seen(index):
-    (outcome,) = check_row(
-        row(
-            name="cu124",
-            cuda="12.4",
-            torch="2.6.0",
-            tensorflow=None,
-            tensorflow_env=None,
-            no_tensorflow_reason="test",
-            transformers="5.24.0",
-        ),
-        [PY],
-        index,
-    )
+    no_tf = dict(cuda="12.4", tensorflow=None, tensorflow_env=None, no_tensorflow_reason="test", transformers="5.24.0")
+    (outcome,) = check_row(row(name="cu124", torch="2.6.0", **no_tf), [PY], index)
     assert outcome.ok
-    (outcome,) = check_row(
-        row(
-            torch="2.6.0",
-            cuda="12.4",
-            tensorflow=None,
-            tensorflow_env=None,
-            no_tensorflow_reason="test",
-            transformers="5.24.0",
-        ).model_copy(update={"transformers": "5.24.0", "torch": "2.5.0"}),
-        [PY],
-        index,
-    )
-    assert outcome.status == "conflict"
+    (outcome,) = check_row(row(name="cu124", torch="2.5.0", **no_tf), [PY], index)
+    assert outcome.status == "conflict"  # transformers[torch] 5.24 needs torch>=2.6
 
 
 def test_conflict_line_drops_platform_markers():

@@ -21,7 +21,7 @@ from packaging.utils import canonicalize_name
 
 from dlenv.doctor import Report, diagnose
 from dlenv.doctor.collect import collect, installed_versions
-from dlenv.doctor.probe import parse_probe
+from dlenv.doctor.probe import from_collected
 from dlenv.facts import release_tuple
 from dlenv.matrix import Matrix, Row
 from dlenv.mirrors import mirror_environment
@@ -109,7 +109,7 @@ def run(matrix: Matrix, *, mirror: str | None = None, install: bool = True) -> B
             "huggingface_hub was imported before dlenv.bootstrap(): restart the kernel and "
             "run the bootstrap cell first for HF_ENDPOINT (the mirror) to take effect"
         )
-    probe = parse_probe(collect())
+    probe = from_collected(collect())
     report.doctor = diagnose(probe, matrix)
     row = matrix.row(report.doctor.recommended_env) if report.doctor.recommended_env else _cpu_row(matrix)
     torch = probe.packages.torch

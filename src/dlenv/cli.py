@@ -124,7 +124,9 @@ def matrix_list(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 @matrix_app.command("show")
 def matrix_show(row: Annotated[str, typer.Argument(help="A row name, e.g. cu126.")], as_json: JsonFlag = False) -> None:
     """Show every field of one row."""
-    data = _matrix().row(row).model_dump()
+    from dlenv.matrix import row_json
+
+    data = row_json(_matrix().row(row))
     if as_json:
         _print_json(data)
         return
@@ -236,13 +238,13 @@ def doctor(
     """Check that the driver, GPU, CUDA, cuDNN and framework builds fit together, and say how to fix what doesn't."""
     from dlenv.doctor import diagnose
     from dlenv.doctor.collect import collect
-    from dlenv.doctor.probe import load_probe, parse_probe
+    from dlenv.doctor.probe import from_collected, load_probe
     from dlenv.fileio import atomic_write
 
     matrix = _matrix()
     if env is not None:
         matrix.row(env)  # an unknown row is bad input before any probing
-    probe = load_probe(probe_file) if probe_file else parse_probe(collect(), source="this machine's probe")
+    probe = load_probe(probe_file) if probe_file else from_collected(collect())
     if save_probe is not None:
         atomic_write(save_probe, probe.to_json())
     report = diagnose(probe, matrix, env)

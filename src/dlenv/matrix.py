@@ -1,66 +1,78 @@
-"""The version matrix (envs/matrix.toml): typed rows, validated, with one-line errors naming row and field."""
+"""The version matrix (envs/matrix.toml): typed rows, validated, with one-line errors naming row and field.
+
+Rows are frozen dataclasses; pydantic validates them (dlenv.schema) the first time a given matrix
+text is read on a machine, and a marker keyed by the text's hash lets later reads skip it.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import hashlib
+import os
 import re
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
-
+from dlenv import __version__
 from dlenv.errors import DlenvError, did_you_mean, unknown
-from dlenv.facts import cuda_facts, version_tuple
-from dlenv.fileio import read_input
+from dlenv.facts import CUDA_FACTS, cuda_facts, version_tuple
+from dlenv.fileio import atomic_write, read_input
+from dlenv.schema import FORBID_EXTRA, NonEmpty, Pattern, first_problem, validate, validation_error
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-Pin = Annotated[str, StringConstraints(pattern=r"^\d+(\.\d+)+$")]
-TorchPin = Annotated[str, StringConstraints(pattern=r"^\d+(\.\d+)+(\+[a-z0-9]+)?$")]
-PythonVersion = Annotated[str, StringConstraints(pattern=r"^3\.\d+$")]
-Arch = Annotated[str, StringConstraints(pattern=r"^\d+\.\d+(\+PTX)?$")]
+Pin = Annotated[str, Pattern(r"^\d+(\.\d+)+$")]
+TorchPin = Annotated[str, Pattern(r"^\d+(\.\d+)+(\+[a-z0-9]+)?$")]
+PythonVersion = Annotated[str, Pattern(r"^3\.\d+$")]
+Arch = Annotated[str, Pattern(r"^\d+\.\d+(\+PTX)?$")]
+CudaVersion = Annotated[str, Pattern(r"^\d+\.\d+$")]
+IndexUrl = Annotated[str, Pattern(r"^https://\S+$")]
 # nvidia/cuda:12.6.3-cudnn-runtime-ubuntu24.04 -> cuda 12.6, ubuntu 24.04; ubuntu:24.04 -> 24.04
 CUDA_IMAGE = re.compile(r"^nvidia/cuda:(?P<cuda>\d+\.\d+)\.\d+-cudnn\d*-runtime-ubuntu(?P<ubuntu>\d+\.\d+)$")
 UBUNTU_IMAGE = re.compile(r"^ubuntu:(?P<ubuntu>\d+\.\d+)$")
 
 
-class Row(BaseModel):
+@dataclass(frozen=True)
+class Row:
     """One supported combination of CUDA, cuDNN, driver, Python and pinned frameworks."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    __pydantic_config__ = FORBID_EXTRA
 
     name: str
-    cuda: Annotated[str, StringConstraints(pattern=r"^\d+\.\d+$")] | None = None
-    cudnn: Pin | None = None
-    min_driver: Pin | None = None
     base_image: str
-    python: list[PythonVersion] = Field(min_length=1)
+    python: Annotated[tuple[PythonVersion, ...], NonEmpty()]
     torch: TorchPin
-    torch_index: Annotated[str, StringConstraints(pattern=r"^https://\S+$")] | None = None
-    torch_arch: list[Arch]
-    tensorflow: Pin | None = None
-    tensorflow_env: Literal["shared", "separate"] | None = None
-    no_tensorflow_reason: str | None = None
+    torch_arch: tuple[Arch, ...]
     transformers: Pin
     peft: Pin
     bitsandbytes: Pin
-    lessons: list[str] = Field(default_factory=list)
+    cuda: CudaVersion | None = None
+    cudnn: Pin | None = None
+    min_driver: Pin | None = None
+    torch_index: IndexUrl | None = None
+    tensorflow: Pin | None = None
+    tensorflow_env: Literal["shared", "separate"] | None = None
+    no_tensorflow_reason: str | None = None
+    lessons: tuple[str, ...] = ()
 
-    @model_validator(mode="after")
-    def _consistent(self) -> Row:
+    def check(self) -> None:
+        """The rules that tie fields together; the ValueError names the field."""
         if self.cuda is None:
-            for field in ("cudnn", "min_driver"):
-                if getattr(self, field) is not None:
-                    raise ValueError(f"field '{field}' is set but the row has no 'cuda'")
+            for name in ("cudnn", "min_driver"):
+                if getattr(self, name) is not None:
+                    raise ValueError(f"field '{name}' is set but the row has no 'cuda'")
             if self.torch_arch:
                 raise ValueError("field 'torch_arch' must be empty for a row without 'cuda'")
         else:
-            for field in ("cudnn", "min_driver"):
-                if getattr(self, field) is None:
-                    raise ValueError(f"field '{field}' is required for a CUDA row")
+            for name in ("cudnn", "min_driver"):
+                if getattr(self, name) is None:
+                    raise ValueError(f"field '{name}' is required for a CUDA row")
         if self.tensorflow is None:
             if self.no_tensorflow_reason is None:
                 raise ValueError("field 'no_tensorflow_reason' is required when 'tensorflow' is absent")
@@ -78,7 +90,6 @@ class Row(BaseModel):
             label = self.torch.split("+", 1)[1]
             if self.torch_index is None or self.torch_index.rstrip("/").rsplit("/", 1)[-1] != label:
                 raise ValueError(f"field 'torch_index' must be the index that serves '+{label}' builds")
-        return self
 
     @property
     def torch_version(self) -> str:
@@ -96,16 +107,16 @@ class Row(BaseModel):
         return cuda_facts().ubuntu_python[_image_ubuntu(self.base_image)]
 
 
-class Defaults(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+@dataclass(frozen=True)
+class Defaults:
+    __pydantic_config__ = FORBID_EXTRA
     gpu_row: str
 
 
-class Matrix(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+@dataclass(frozen=True)
+class Matrix:
     defaults: Defaults
-    rows: dict[str, Row]
+    rows: dict[str, Row] = field(default_factory=dict)
 
     def row(self, name: str) -> Row:
         try:
@@ -114,7 +125,31 @@ class Matrix(BaseModel):
             raise unknown("env row", name, self.rows) from None
 
     def as_json(self) -> dict[str, Any]:
-        return {"rows": [row.model_dump() for row in self.rows.values()]}
+        return {"rows": [row_json(row) for row in self.rows.values()]}
+
+
+def row_json(row: Row) -> dict[str, Any]:
+    """A row as JSON data, in the documented key order (name first), lists for tuples."""
+    data = dataclasses.asdict(row)
+    order = [
+        "name",
+        "cuda",
+        "cudnn",
+        "min_driver",
+        "base_image",
+        "python",
+        "torch",
+        "torch_index",
+        "torch_arch",
+        "tensorflow",
+        "tensorflow_env",
+        "no_tensorflow_reason",
+        "transformers",
+        "peft",
+        "bitsandbytes",
+        "lessons",
+    ]
+    return {key: list(data[key]) if isinstance(data[key], tuple) else data[key] for key in order}
 
 
 def _image_ubuntu(base_image: str) -> str:
@@ -147,22 +182,19 @@ def _check_facts(row: Row) -> None:
         raise ValueError(f"field 'min_driver': CUDA {row.cuda} needs a driver >= {needed}, not {row.min_driver}")
 
 
-def _row_error(name: str, error: ValidationError | ValueError) -> str:
-    if isinstance(error, ValueError) and not isinstance(error, ValidationError):
+def _row_error(name: str, error: Exception) -> str:
+    if not isinstance(error, validation_error()):  # a rule of Row.check or the facts: it names the field
         return f"row '{name}': {error}"
-    # An unknown field is usually the misspelling of a missing one: name it first.
-    first = min(error.errors(), key=lambda e: e["type"] != "extra_forbidden")
-    field = ".".join(str(part) for part in first["loc"])
-    if first["type"] == "extra_forbidden":
-        return f"row '{name}': unknown field '{field}'{did_you_mean(field, Row.model_fields)}"
-    if first["type"] == "missing":
-        return f"row '{name}': field '{field}' is required"
-    if first["type"] == "too_short":
-        return f"row '{name}': field '{field}' must not be empty"
-    message = first["msg"].removeprefix("Value error, ")
-    if not field:  # a model-level rule: its message names the field
-        return f"row '{name}': {message}"
-    return f"row '{name}': field '{field}': {message} (got {first['input']!r})"
+    problem = first_problem(error)
+    field_name, kind = problem["field"], problem["type"]
+    if kind == "unknown":
+        fields = [f.name for f in dataclasses.fields(Row)]
+        return f"row '{name}': unknown field '{field_name}'{did_you_mean(field_name, fields)}"
+    if kind == "missing":
+        return f"row '{name}': field '{field_name}' is required"
+    if kind == "too_short":
+        return f"row '{name}': field '{field_name}' must not be empty"
+    return f"row '{name}': field '{field_name}': {problem['msg']} (got {problem['input']!r})"
 
 
 def parse_matrix(data: dict[str, Any], source: str = "envs/matrix.toml") -> Matrix:
@@ -180,15 +212,16 @@ def parse_matrix(data: dict[str, Any], source: str = "envs/matrix.toml") -> Matr
         if not isinstance(table, dict):
             raise DlenvError(f"{source}: row '{name}' must be a table [rows.{name}]")
         try:
-            rows[name] = row = Row.model_validate({"name": name, **table})
+            rows[name] = row = validate(Row, {"name": name, **table})
+            row.check()
             _check_facts(row)
-        except (ValidationError, ValueError) as error:
+        except (validation_error(), ValueError) as error:
             raise DlenvError(f"{source}: {_row_error(name, error)}") from None
     try:
-        defaults = Defaults.model_validate(data.get("defaults", {}))
-    except ValidationError as error:
-        first = error.errors()[0]
-        raise DlenvError(f"{source}: [defaults] field '{first['loc'][0]}': {first['msg']}") from None
+        defaults = validate(Defaults, data.get("defaults", {}))
+    except validation_error() as error:
+        problem = first_problem(error)
+        raise DlenvError(f"{source}: [defaults] field '{problem['field']}': {problem['msg']}") from None
     if defaults.gpu_row not in rows or rows[defaults.gpu_row].cuda is None:
         gpu_rows = [n for n, r in rows.items() if r.cuda]
         raise DlenvError(
@@ -196,6 +229,25 @@ def parse_matrix(data: dict[str, Any], source: str = "envs/matrix.toml") -> Matr
             f"{did_you_mean(defaults.gpu_row, gpu_rows)}"
         )
     return Matrix(defaults=defaults, rows=rows)
+
+
+def _construct(data: dict[str, Any]) -> Matrix:
+    """A matrix from TOML already validated on this machine: plain construction, no pydantic."""
+
+    def row(name: str, table: dict[str, Any]) -> Row:
+        return Row(name=name, **{key: tuple(v) if isinstance(v, list) else v for key, v in table.items()})
+
+    return Matrix(Defaults(**data["defaults"]), {name: row(name, table) for name, table in data["rows"].items()})
+
+
+def _validated_marker(text: str) -> Path:
+    """Where the proof lives that this exact matrix text passed validation by these rules and facts."""
+    digest = hashlib.sha256(f"{__version__}\0{text}\0".encode())
+    for rules in (Path(__file__), Path(__file__).with_name("schema.py"), CUDA_FACTS):
+        digest.update(rules.read_bytes())
+    digest = digest.hexdigest()
+    cache_home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache_home / "dlenv" / "validated" / f"matrix-{digest[:32]}"
 
 
 def load_matrix(path: Path) -> Matrix:
@@ -208,4 +260,10 @@ def load_matrix(path: Path) -> Matrix:
         if twice:
             raise DlenvError(f"{path}: duplicate row '{twice[1]}' (line {twice[2]})") from None
         raise DlenvError(f"{path}: malformed TOML: {message}") from None
-    return parse_matrix(data, source=str(path))
+    marker = _validated_marker(text)
+    if marker.is_file():
+        return _construct(data)
+    matrix = parse_matrix(data, source=str(path))
+    with contextlib.suppress(OSError):  # a read-only home: validate every time
+        atomic_write(marker, "")
+    return matrix

@@ -32,11 +32,6 @@ def wall_times(argv: list[str], rounds: int) -> list[float]:
 
 
 @pytest.mark.bench
-@pytest.mark.xfail(
-    strict=False,
-    reason="measured 0.17 s against 1.42 s (ratio 0.12): importing pydantic and building the matrix models "
-    "is 0.10 s of the doctor's 0.17 s; the goal needs a doctor path that does not import pydantic",
-)
 def test_doctor_takes_at_most_a_tenth_of_collect_env(benchmark):
     from importlib.util import find_spec
 

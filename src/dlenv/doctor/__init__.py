@@ -6,6 +6,7 @@ collect.py or replayed from a file) and recommends the newest matrix row that fi
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,7 +48,7 @@ def diagnose(probe: Probe, matrix: Matrix, env: str | None = None) -> Report:
         ctx = Context(probe, matrix, recommended)
         return Report(tuple(rule(ctx) for rule in RULES), recommended.row.name if recommended.row else None)
     row = matrix.row(env)
-    judged = probe.model_copy(update={"packages": row_packages(row)})
+    judged = dataclasses.replace(probe, packages=row_packages(row))
     verdict = _row_verdict(row, probe, matrix)
     ctx = Context(judged, matrix, recommended)
     checks = [rule(ctx) for rule in RULES[:-1]]
@@ -174,7 +175,7 @@ def _separate_tf(row: Row) -> Check:
 def row_packages(row: Row) -> Packages:
     """What a row installs, as a probe would see it."""
     cudnn = encode_cudnn(row.cudnn) if row.cudnn else None
-    torch = TorchInfo(version=row.torch, cuda=row.cuda, cudnn=cudnn, arch_list=arch.from_matrix(row.torch_arch))
+    torch = TorchInfo(version=row.torch, cuda=row.cuda, cudnn=cudnn, arch_list=tuple(arch.from_matrix(row.torch_arch)))
     tensorflow = None
     if row.tensorflow:
         release = tensorflow_release(row.tensorflow)

@@ -6,93 +6,128 @@ or nonsense versions is bad input: one line naming the field.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from typing import Annotated, Any, Literal
 
 from dlenv.errors import DlenvError
 from dlenv.fileio import read_input
+from dlenv.schema import FORBID_EXTRA, Pattern, Strict, first_problem, validate, validation_error
 
-DriverVersion = Annotated[str, StringConstraints(pattern=r"^\d{3,4}(\.\d+){1,2}$")]
-CudaVersion = Annotated[str, StringConstraints(pattern=r"^\d{1,2}\.\d+(\.\d+)?$")]
-ComputeCapability = Annotated[str, StringConstraints(pattern=r"^\d{1,2}\.\d$")]
-PackageVersion = Annotated[str, StringConstraints(pattern=r"^\d+(\.\d+)*([a-z0-9.+_-]*)?$")]
-PythonVersion = Annotated[str, StringConstraints(pattern=r"^3\.\d+(\.\d+)?([a-z0-9+]*)?$")]
-Arch = Annotated[str, StringConstraints(pattern=r"^(sm|compute)_\d{2,3}[a-z]?$")]
-Digits = Annotated[str, StringConstraints(pattern=r"^\d+(\.\d+)*$")]
+DriverVersion = Annotated[str, Pattern(r"^\d{3,4}(\.\d+){1,2}$")]
+CudaVersion = Annotated[str, Pattern(r"^\d{1,2}\.\d+(\.\d+)?$")]
+ComputeCapability = Annotated[str, Pattern(r"^\d{1,2}\.\d$")]
+PackageVersion = Annotated[str, Pattern(r"^\d+(\.\d+)*([a-z0-9.+_-]*)?$")]
+PythonVersion = Annotated[str, Pattern(r"^3\.\d+(\.\d+)?([a-z0-9+]*)?$")]
+Arch = Annotated[str, Pattern(r"^(sm|compute)_\d{2,3}[a-z]?$")]
+Digits = Annotated[str, Pattern(r"^\d+(\.\d+)*$")]
+Library = Annotated[str, Pattern(r"^\d{3}$")]
+Flag = Annotated[bool, Strict()]
 Platform = Literal["kaggle", "colab", "aistudio", "dsw", "docker", "local"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
-class Gpu(_Strict):
+@dataclass(frozen=True)
+class Gpu:
+    __pydantic_config__ = FORBID_EXTRA
     name: str
     compute_capability: ComputeCapability
-    memory_mib: Annotated[int, Field(ge=0)] | None = None
+    memory_mib: Annotated[int, Strict()] | None = None
 
 
-class TorchInfo(_Strict):
+@dataclass(frozen=True)
+class TorchInfo:
+    __pydantic_config__ = FORBID_EXTRA
     version: PackageVersion
     cuda: CudaVersion | None = None  # torch.version.cuda; None for a CPU build
     cudnn: Digits | None = None  # torch.backends.cudnn.version(): 90100 is cuDNN 9.1.0
-    arch_list: list[Arch] | None = None  # torch.cuda.get_arch_list()
+    arch_list: tuple[Arch, ...] | None = None  # torch.cuda.get_arch_list()
     error: str | None = None  # what importing it said, when it failed
 
 
-class TensorflowInfo(_Strict):
+@dataclass(frozen=True)
+class TensorflowInfo:
+    __pydantic_config__ = FORBID_EXTRA
     version: PackageVersion
     cuda: CudaVersion | None = None  # tf.sysconfig.get_build_info()["cuda_version"]; None: CPU build
     cudnn: Digits | None = None  # ["cudnn_version"], e.g. "9"
 
 
-class BitsandbytesInfo(_Strict):
+@dataclass(frozen=True)
+class BitsandbytesInfo:
+    __pydantic_config__ = FORBID_EXTRA
     version: PackageVersion
-    cuda_library: Annotated[str, StringConstraints(pattern=r"^\d{3}$")] | None = None  # "126": the one it loads
-    libraries: list[Annotated[str, StringConstraints(pattern=r"^\d{3}$")]] | None = None  # the ones it ships
+    cuda_library: Library | None = None  # "126": the library it loads
+    libraries: tuple[Library, ...] | None = None  # the ones it ships
 
 
-class Packages(_Strict):
+@dataclass(frozen=True)
+class Packages:
+    __pydantic_config__ = FORBID_EXTRA
     torch: TorchInfo | None = None
     tensorflow: TensorflowInfo | None = None
     bitsandbytes: BitsandbytesInfo | None = None
 
 
-class Probe(_Strict):
+@dataclass(frozen=True)
+class Probe:
+    __pydantic_config__ = FORBID_EXTRA
     driver_version: DriverVersion | None = None
     cuda_driver: CudaVersion | None = None  # the newest CUDA the driver runs (nvidia-smi's "CUDA Version")
-    gpus: list[Gpu] = Field(default_factory=list)
+    gpus: tuple[Gpu, ...] = ()
     python: PythonVersion | None = None
     platform: Platform | None = None
-    in_container: bool | None = None
-    nvidia_devices: bool | None = None  # /dev/nvidia* present
-    gpu_expected: bool | None = None  # the container was started to use a GPU (NVIDIA_VISIBLE_DEVICES)
-    packages: Packages = Field(default_factory=Packages)
+    in_container: Flag | None = None
+    nvidia_devices: Flag | None = None  # /dev/nvidia* present
+    gpu_expected: Flag | None = None  # the container was started to use a GPU (NVIDIA_VISIBLE_DEVICES)
+    packages: Packages = Packages()
 
     def to_json(self) -> str:
-        return self.model_dump_json(indent=2, exclude_none=True, exclude_defaults=False) + "\n"
+        return json.dumps(_without_none(dataclasses.asdict(self)), indent=2) + "\n"
 
 
-def _field_error(source: str, error: ValidationError) -> DlenvError:
-    first = error.errors()[0]
-    field = ".".join(str(part) for part in first["loc"])
-    if first["type"] == "extra_forbidden":
-        return DlenvError(f"{source}: unknown field '{field}'")
-    got = f" (got {first['input']!r})" if "input" in first and not isinstance(first["input"], dict) else ""
-    message = first["msg"]
-    if first["type"] == "string_pattern_mismatch":
-        message = "is not a valid version" if "version" in field or "cuda" in field else "has a bad format"
-    return DlenvError(f"{source}: field '{field}' {message}{got}")
+def _without_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_without_none(v) for v in value]
+    return value
+
+
+def from_collected(data: dict[str, Any]) -> Probe:
+    """A probe from what collect() gathered on this machine: trusted, so built without validation."""
+    packages = data.get("packages", {})
+
+    def make(cls: type, raw: dict[str, Any] | None) -> Any:
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()}) if raw else None
+
+    return Probe(
+        **{k: v for k, v in data.items() if k not in ("gpus", "packages")},
+        gpus=tuple(Gpu(**gpu) for gpu in data.get("gpus", ())),
+        packages=Packages(
+            make(TorchInfo, packages.get("torch")),
+            make(TensorflowInfo, packages.get("tensorflow")),
+            make(BitsandbytesInfo, packages.get("bitsandbytes")),
+        ),
+    )
 
 
 def parse_probe(data: object, source: str = "probe") -> Probe:
+    """A probe from a file or a bug report: validated, every problem one line naming the field."""
     try:
-        return Probe.model_validate(data)
-    except ValidationError as error:
-        raise _field_error(source, error) from None
+        return validate(Probe, data)
+    except validation_error() as error:
+        problem = first_problem(error)
+        field = problem["field"]
+        if problem["type"] == "unknown":
+            raise DlenvError(f"{source}: unknown field '{field}'") from None
+        got = problem["input"]
+        shown = f" (got {got!r})" if got is not None and not isinstance(got, dict) else ""
+        message = problem["msg"]
+        if problem["type"] == "string_pattern_mismatch":
+            message = "is not a valid version" if "version" in field or "cuda" in field else "has a bad format"
+        raise DlenvError(f"{source}: field '{field}' {message}{shown}") from None
 
 
 def load_probe(path: Path) -> Probe:

@@ -18,6 +18,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 FACTS_DIR = Path(__file__).parent
+CUDA_FACTS = FACTS_DIR / "cuda.toml"
 
 
 def version_tuple(version: str) -> tuple[int, ...]:
