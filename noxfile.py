@@ -6,18 +6,54 @@ Sessions use pip in a plain venv (not uv): on a machine whose pip is set up with
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import nox
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 nox.needs_version = ">=2024.4.15"
 nox.options.default_venv_backend = "venv"
 nox.options.sessions = ["lint", "tests"]
 
 
+def install_cpu_torch(session: nox.Session) -> None:
+    """The cpu row's torch (a CPU build from its index: an unpinned torch is a multi-GB CUDA build)."""
+    with Path("envs/matrix.toml").open("rb") as f:
+        cpu = tomllib.load(f)["rows"]["cpu"]
+    # Fail fast on an index this machine cannot reach instead of retrying it for every package.
+    session.env["PIP_RETRIES"] = "0"
+    session.install(f"torch=={cpu['torch']}", "--extra-index-url", cpu["torch_index"])
+
+
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The CPU test suite: no GPU, no network."""
-    session.install("-e", ".[dev]")
+    """The CPU test suite: no GPU, no network; the lessons' smoke runs included."""
+    install_cpu_torch(session)
+    session.install("-e", ".[dev,lessons]")
     session.run("pytest", "-m", "not network and not bench", *session.posargs)
+
+
+@nox.session(default=False)
+def lesson(session: nox.Session) -> None:
+    """Run one lesson on this machine's row: `nox -s lesson -- classification [dlenv run options]`."""
+    if not session.posargs:
+        session.error("name a lesson: nox -s lesson -- classification")
+    install_cpu_torch(session)
+    session.install("-e", ".[lessons]")
+    session.run("dlenv", "run", *session.posargs)
+
+
+@nox.session(default=False)
+def smoke(session: nox.Session) -> None:
+    """Every lesson's --smoke run, each asserted to learn (tests/lessons)."""
+    install_cpu_torch(session)
+    session.install("-e", ".[dev,lessons]")
+    session.run("pytest", "tests/lessons", "-k", "smoke", *session.posargs)
 
 
 @nox.session

@@ -22,7 +22,6 @@ from packaging.utils import canonicalize_name
 from dlenv.doctor import Report, diagnose
 from dlenv.doctor.collect import collect, installed_versions
 from dlenv.doctor.probe import from_collected
-from dlenv.facts import release_tuple
 from dlenv.matrix import Matrix, Row
 from dlenv.mirrors import mirror_environment
 from dlenv.platforms import Platform, cache_environment, detect
@@ -66,14 +65,8 @@ def plan_install(installed: dict[str, str], torch_cuda: str | None, matrix: Matr
     matched = None
     if "torch" in installed:
         version = installed["torch"]
-        matched = next(
-            (
-                r.name
-                for r in matrix.rows.values()
-                if release_tuple(r.torch) == release_tuple(version) and r.cuda == torch_cuda
-            ),
-            None,
-        )
+        row_of_torch = matrix.row_of_torch(version, torch_cuda)
+        matched = row_of_torch.name if row_of_torch else None
         if matched is None:
             cuda = f"CUDA {torch_cuda}" if torch_cuda else "CPU"
             warnings.append(

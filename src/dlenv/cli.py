@@ -388,6 +388,68 @@ def notebook_command(
     out().print(f"wrote {path}")
 
 
+# --- dlenv run -------------------------------------------------------------------------------------
+
+
+@app.command("run")
+def run_command(
+    lesson: Annotated[str, typer.Argument(help="A lesson name (dlenv lessons).")],
+    smoke: Annotated[bool, typer.Option("--smoke", help="A run of under a minute that still shows learning.")] = False,
+    device: Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")] = "auto",
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Output folder (default runs/LESSON).")] = None,
+    steps: Annotated[int | None, typer.Option("--steps", help="Train this many steps.")] = None,
+    checkpoint_every: Annotated[
+        int | None, typer.Option("--checkpoint-every", help="Checkpoint every N steps.")
+    ] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue from the newest checkpoint in --out.")] = False,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of every random choice.")] = 0,
+    sets: Annotated[list[str] | None, typer.Option("--set", help="Override a config value: KEY=VALUE.")] = None,
+) -> None:
+    """Run a lesson: its embedded default data unless told otherwise; writes OUT/metrics.json."""
+    from dlenv.runner import RunOptions, Stopped, run
+
+    if device not in ("auto", "cpu", "cuda"):
+        raise DlenvError(f"--device {device}: expected auto, cpu or cuda")
+    options = RunOptions(
+        smoke=smoke,
+        device=device,
+        out=out_dir,
+        steps=steps,
+        checkpoint_every=checkpoint_every,
+        resume=resume,
+        seed=seed,
+        sets=tuple(sets or ()),
+    )  # type: ignore[arg-type]
+    try:
+        path, metrics = run(lesson, options, progress=_progress_printer())
+    except Stopped as stopped:
+        sys.stderr.write(f"{stopped}; checkpoint saved: rerun with --resume to continue\n")
+        raise typer.Exit(128 + stopped.signum) from None
+    shown = ", ".join(
+        f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}"
+        for k, v in metrics["metrics"].items()
+        if not isinstance(v, list | dict)
+    )
+    out().print(
+        f"{lesson}: {shown} ({metrics['steps']} steps, {metrics['seconds']:.1f} s on {metrics['device']}) → {path}",
+        markup=False,
+    )
+
+
+def _progress_printer():
+    """One line per logged step on a terminal; nothing when output is piped (metrics.json has it all)."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(step: int, total: int, values: dict[str, float]) -> None:
+        text = " ".join(f"{k} {v:.4g}" for k, v in values.items())
+        sys.stderr.write(f"\rstep {step}/{total} {text}   ")
+        if step == total:
+            sys.stderr.write("\n")
+
+    return show
+
+
 # --- dlenv lessons --------------------------------------------------------------------------------
 
 

@@ -124,6 +124,14 @@ class Matrix:
         except KeyError:
             raise unknown("env row", name, self.rows) from None
 
+    def row_of_torch(self, version: str, cuda: str | None) -> Row | None:
+        """The row whose torch is this build (same release, same CUDA or none), if any."""
+        from dlenv.facts import release_tuple
+
+        return next(
+            (r for r in self.rows.values() if release_tuple(r.torch) == release_tuple(version) and r.cuda == cuda), None
+        )
+
     def as_json(self) -> dict[str, Any]:
         return {"rows": [row_json(row) for row in self.rows.values()]}
 

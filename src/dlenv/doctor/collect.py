@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import importlib.util
+import importlib.machinery
 import json
 import os
 import platform
@@ -194,7 +194,9 @@ def _version_of(installed: dict[str, str], *names: str) -> str | None:
 
 
 def _package_dir(name: str) -> Path | None:
-    spec = importlib.util.find_spec(name)  # a top-level package: located, not imported
+    # Located on sys.path, never imported, and not taken from sys.modules: what is installed, even in
+    # a process that imported another copy earlier.
+    spec = importlib.machinery.PathFinder.find_spec(name)
     if spec is None or not spec.submodule_search_locations:
         return None
     return Path(next(iter(spec.submodule_search_locations)))
@@ -256,6 +258,11 @@ def _torch_arch() -> dict[str, Any]:
     if data.get("cudnn"):
         result["cudnn"] = str(data["cudnn"])
     return result
+
+
+def installed_torch() -> dict[str, Any] | None:
+    """torch's version and CUDA (None for a CPU build) as installed, without importing it."""
+    return _torch(installed_versions(), with_arch=False)
 
 
 def _tensorflow(installed: dict[str, str]) -> dict[str, Any] | None:

@@ -1,0 +1,1 @@
+"""Classify handwritten digits with an MLP and a small CNN."""

@@ -1,0 +1,61 @@
+"""Train the classifier: `dlenv run classification [--set model=mlp] [--set dataset=fashion_mnist]`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import torch
+from torch import nn
+
+from dlenv.runner import Result
+from dlenv.runner.context import Context
+from dlenv.runner.torch_loop import batch_indices, fit, seed_everything
+from lessons.classification import data
+from lessons.classification.model import CNN, MLP
+
+
+@dataclass
+class Config:
+    model: Literal["cnn", "mlp"] = "cnn"
+    dataset: Literal["digits", "fashion_mnist"] = "digits"
+    data_dir: str = ""  # a folder with Fashion-MNIST's CSVs instead of fetching them
+    steps: int = 600
+    batch_size: int = 64
+    lr: float = 3e-3
+    width: int = 128  # hidden units of the MLP; the CNN uses width // 8 channels
+    dropout: float = 0.1
+
+
+SMOKE = {"steps": 200}
+
+
+def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, device: str) -> float:
+    predictions = torch.cat([model(batch.to(device)).argmax(1).cpu() for batch in x.split(1024)])
+    return (predictions == y).float().mean().item()
+
+
+def train(ctx: Context, cfg: Config) -> Result:
+    seed_everything(ctx.seed)
+    x_train, y_train, x_test, y_test = data.digits() if cfg.dataset == "digits" else data.fashion_mnist(cfg.data_dir)
+    side = x_train.shape[-1]
+    model = (
+        CNN(side, max(4, cfg.width // 8), dropout=cfg.dropout)
+        if cfg.model == "cnn"
+        else MLP(side, cfg.width, dropout=cfg.dropout)
+    )
+    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    loss_fn = nn.CrossEntropyLoss()
+    ctx.divergence_hint = f"lower the learning rate, e.g. --set lr={cfg.lr / 10:g}"
+
+    def loss_at(step: int) -> torch.Tensor:
+        batch = batch_indices(len(x_train), cfg.batch_size)
+        return loss_fn(model(x_train[batch].to(ctx.device)), y_train[batch].to(ctx.device))
+
+    def evaluate() -> dict[str, float]:
+        return {
+            "accuracy": accuracy(model, x_test, y_test, ctx.device),
+            "train_accuracy": accuracy(model, x_train, y_train, ctx.device),
+        }
+
+    return fit(ctx, model, optimizer, loss_at, evaluate, samples_per_step=cfg.batch_size)

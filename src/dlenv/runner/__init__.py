@@ -1,0 +1,131 @@
+"""`dlenv run LESSON`: the same loop chores for every lesson, whatever its framework.
+
+The runner imports no framework. It builds the lesson's config (defaults, smoke values, --set),
+hands the lesson a Context (output folder, device, seed, steps, checkpointing, scalars, stop and
+divergence handling) and writes OUT/metrics.json:
+
+    {"lesson", "env", "device", "steps", "seconds", "metrics": {...}, "throughput": {"unit", "value"}}
+
+A lesson is a package under lessons/ whose `train` module defines `Config` (a dataclass), `SMOKE`
+(the values of a one-minute run) and `train(ctx, cfg) -> Result`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from dlenv.errors import DlenvError, unknown
+from dlenv.fileio import atomic_write
+from dlenv.runner import config as config_builder
+from dlenv.runner.context import Context, Diverged, Stopped, fresh_start
+
+__all__ = ["Context", "Diverged", "Result", "RunOptions", "Stopped", "run"]
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a lesson's train() returns: its headline metrics and how fast it went."""
+
+    metrics: dict[str, Any]
+    throughput_unit: str
+    throughput: float
+    steps: int
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    smoke: bool = False
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    out: Path | None = None
+    steps: int | None = None
+    checkpoint_every: int | None = None
+    resume: bool = False
+    seed: int = 0
+    sets: tuple[str, ...] = field(default_factory=tuple)
+
+
+def lesson_names() -> list[str]:
+    from dlenv.lessons_catalog import lessons_dir
+
+    return sorted(p.parent.name for p in lessons_dir().glob("*/train.py") if not p.parent.name.startswith("_"))
+
+
+def load_lesson(name: str) -> Any:
+    names = lesson_names()
+    if name not in names:
+        raise unknown("lesson", name, names)
+    return importlib.import_module(f"lessons.{name}.train")
+
+
+def resolve_device(wanted: str) -> str:
+    if wanted == "cpu":
+        return "cpu"
+    import torch  # every lesson that runs on a GPU today is a PyTorch lesson
+
+    if torch.cuda.is_available():
+        return "cuda"
+    if wanted == "cuda":
+        raise DlenvError("--device cuda: no CUDA GPU is usable here", hint="run `dlenv doctor` to see why")
+    return "cpu"
+
+
+def env_row() -> str | None:
+    """The matrix row this environment is: DLENV_ENV in dlenv's images, else the row whose torch is installed."""
+    if os.environ.get("DLENV_ENV"):
+        return os.environ["DLENV_ENV"]
+    from dlenv.doctor.collect import installed_torch
+    from dlenv.matrix import load_matrix
+    from dlenv.paths import default_matrix_path
+
+    torch = installed_torch()
+    row = load_matrix(default_matrix_path()).row_of_torch(torch["version"], torch.get("cuda")) if torch else None
+    return row.name if row else None
+
+
+def run(name: str, options: RunOptions, progress: Any = None) -> tuple[Path, dict[str, Any]]:
+    """Run lesson `name`; returns OUT/metrics.json's path and content."""
+    module = load_lesson(name)
+    cfg = config_builder.build(module.Config, module.SMOKE if options.smoke else None, list(options.sets))
+    steps = options.steps if options.steps is not None else cfg.steps
+    if steps < 1:
+        raise DlenvError(f"--steps {steps}: must be at least 1")
+    out = options.out or Path("runs") / name
+    every = options.checkpoint_every if options.checkpoint_every is not None else max(1, steps // 10)
+    ctx = Context(
+        lesson=name,
+        out=out,
+        device=resolve_device(options.device),
+        seed=options.seed,
+        steps=steps,
+        checkpoint_every=every,
+        resume=options.resume,
+        smoke=options.smoke,
+        progress=progress,
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    if not options.resume:
+        fresh_start(ctx)
+    ctx.install_signal_handlers()
+    try:
+        result: Result = module.train(ctx, cfg)
+    finally:
+        ctx.close()
+    metrics = {
+        "lesson": name,
+        "env": env_row(),
+        "device": ctx.device,
+        "steps": result.steps,
+        "seconds": round(ctx.elapsed(), 3),
+        "metrics": result.metrics,
+        "throughput": {"unit": result.throughput_unit, "value": round(result.throughput, 3)},
+        "config": asdict(cfg),
+        "seed": options.seed,
+    }
+    path = out / "metrics.json"
+    atomic_write(path, json.dumps(metrics, indent=2) + "\n")
+    return path, metrics

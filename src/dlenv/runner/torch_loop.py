@@ -1,0 +1,107 @@
+"""The training loop every PyTorch lesson shares, through the runner's Context.
+
+Resumable by construction: the random state of step k (batch sampling, dropout) is seeded from
+(seed, k) alone, and a checkpoint holds the model, the optimizer and the step. So a run killed and
+resumed from step k ends exactly where an uninterrupted run does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from dlenv.runner import Result
+from dlenv.runner.context import Context, Stopped
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def step_seed(seed: int, step: int) -> int:
+    return seed * 1_000_003 + step
+
+
+def autocast(ctx: Context) -> Any:
+    """Mixed precision on a GPU (bf16 where supported), none on the CPU."""
+    if ctx.device == "cuda":
+        dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        return torch.autocast("cuda", dtype=dtype)
+    return contextlib.nullcontext()
+
+
+def fit(
+    ctx: Context,
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    loss_at: Callable[[int], torch.Tensor],
+    evaluate: Callable[[], dict[str, Any]],
+    *,
+    samples_per_step: int,
+    unit: str = "samples/s",
+    log_every: int = 10,
+) -> Result:
+    """Train until ctx.steps: `loss_at(step)` computes the loss of step `step` (sampling its own batch
+    with torch's global generator, which is seeded per step); `evaluate()` gives the headline metrics."""
+    model.to(ctx.device)
+    start = 0
+    checkpoint = ctx.latest()
+    if checkpoint is not None:
+        state = torch.load(checkpoint, map_location=ctx.device, weights_only=True)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        start = int(state["step"])
+
+    def save(step: int) -> None:
+        ctx.save(
+            step,
+            lambda path: torch.save(
+                {"step": step, "model": model.state_dict(), "optimizer": optimizer.state_dict()}, path
+            ),
+        )
+
+    model.train()
+    training_seconds, last_loss = 0.0, float("nan")
+    for step in range(start + 1, ctx.steps + 1):
+        began = time.perf_counter()
+        torch.manual_seed(step_seed(ctx.seed, step))
+        with autocast(ctx):
+            loss = loss_at(step)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        training_seconds += time.perf_counter() - began
+        last_loss = loss.item()
+        if step % log_every == 0 or step == ctx.steps:
+            ctx.log(step, loss=last_loss)
+        elif last_loss != last_loss or abs(last_loss) == float("inf"):
+            ctx.log(step, loss=last_loss)  # raises Diverged naming the step
+        stop = ctx.stop_requested()
+        if ctx.due(step) or stop is not None:
+            save(step)
+        if stop is not None:
+            raise Stopped(step, stop)
+    model.eval()
+    with torch.no_grad():
+        metrics = {**evaluate(), "final_loss": last_loss}
+    steps_run = ctx.steps - start
+    throughput = samples_per_step * steps_run / training_seconds if training_seconds else 0.0
+    return Result(metrics=metrics, throughput_unit=unit, throughput=throughput, steps=ctx.steps)
+
+
+def batch_indices(n: int, batch_size: int) -> torch.Tensor:
+    """A random batch of indices from torch's (per-step seeded) global generator."""
+    return torch.randint(0, n, (batch_size,))
+
+
+def load_state(path: Path) -> dict[str, Any]:
+    return torch.load(path, map_location="cpu", weights_only=True)

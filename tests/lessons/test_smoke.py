@@ -1,0 +1,116 @@
+"""Every lesson's --smoke run learns (thresholds here), on 2 CPU cores in well under a minute;
+runs are reproducible, resumable after a SIGKILL, stoppable with SIGTERM, and stop on divergence."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("sklearn")
+
+# lesson -> (metric, threshold it must beat); chance is 0.1 accuracy for ten classes, 0 for r2
+LEARNS = {
+    "classification": ("accuracy", 0.85),
+    "regression": ("r2", 0.2),
+}
+
+
+def dlenv_run(*args: str, out: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "OMP_NUM_THREADS": "2"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "dlenv", "run", *args, "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    if check:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def metrics(out: Path) -> dict:
+    return json.loads((out / "metrics.json").read_text())
+
+
+@pytest.mark.parametrize("lesson", LEARNS)
+def test_smoke_run_learns(lesson, tmp_path):
+    dlenv_run(lesson, "--smoke", out=tmp_path)
+    report = metrics(tmp_path)
+    name, threshold = LEARNS[lesson]
+    assert report["metrics"][name] > threshold, report["metrics"]
+    assert set(report) >= {"lesson", "env", "device", "steps", "seconds", "metrics", "throughput"}
+    assert report["lesson"] == lesson and report["device"] == "cpu" and report["throughput"]["value"] > 0
+    assert list((tmp_path / "tb").glob("events.out.tfevents.*"))
+
+
+def test_smoke_runs_with_the_same_seed_end_alike(tmp_path):
+    dlenv_run("classification", "--smoke", "--seed", "3", out=tmp_path / "a")
+    dlenv_run("classification", "--smoke", "--seed", "3", out=tmp_path / "b")
+    assert metrics(tmp_path / "a")["metrics"] == metrics(tmp_path / "b")["metrics"]
+
+
+def wait_for_checkpoint(folder: Path, at_least: int, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        steps = [int(p.stem.split("-")[1]) for p in folder.glob("step-*.ckpt")]
+        if steps and max(steps) >= at_least:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"no checkpoint at step >= {at_least} in {folder}")
+
+
+def test_a_run_killed_mid_training_resumes_to_the_same_result(tmp_path):
+    args = ["classification", "--steps", "400", "--checkpoint-every", "20", "--seed", "1"]
+    dlenv_run(*args, out=tmp_path / "whole")
+    out = tmp_path / "killed"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dlenv", "run", *args, "--out", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_for_checkpoint(out / "checkpoints", 100)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not (out / "metrics.json").exists()
+    for checkpoint in (out / "checkpoints").glob("step-*.ckpt"):  # whatever is there is whole
+        import torch
+
+        assert set(torch.load(checkpoint, weights_only=True)) == {"step", "model", "optimizer"}
+    dlenv_run(*args, "--resume", out=out)
+    assert metrics(out)["metrics"] == metrics(tmp_path / "whole")["metrics"]
+
+
+def test_sigterm_saves_a_checkpoint_and_resume_finishes(tmp_path):
+    out = tmp_path / "run"
+    args = ["classification", "--steps", "2000", "--checkpoint-every", "1000"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dlenv", "run", *args, "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    wait_for_checkpoint(out / "checkpoints", 0)  # the folder exists once training has begun
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGTERM
+    assert "stopped by SIGTERM at step" in stderr and "--resume" in stderr
+    stopped_at = int(stderr.split("at step ")[1].split(";")[0])
+    assert (out / "checkpoints" / f"step-{stopped_at:08d}.ckpt").exists()
+
+
+def test_a_diverging_run_exits_1_naming_the_step_and_the_fix(tmp_path):
+    proc = dlenv_run("regression", "--smoke", "--set", "lr=10", out=tmp_path, check=False)
+    assert proc.returncode == 1
+    first, hint = proc.stderr.strip().splitlines()[-2:]
+    assert first.startswith("error: training diverged at step ") and "loss is" in first
+    assert hint == "hint: lower the learning rate, e.g. --set lr=1"

@@ -1,0 +1,53 @@
+import math
+
+import pytest
+
+from dlenv.runner.context import Context, Diverged, fresh_start
+
+
+@pytest.fixture
+def ctx(tmp_path):
+    return Context(
+        lesson="x", out=tmp_path, device="cpu", seed=0, steps=100, checkpoint_every=10, resume=True, smoke=False
+    )
+
+
+def test_checkpoints_are_renamed_into_place_and_only_the_newest_kept(ctx):
+    for step in (10, 20, 30):
+        ctx.save(step, lambda path, step=step: path.write_text(str(step)))
+    assert [step for step, _ in ctx.checkpoints()] == [20, 30]
+    assert ctx.latest().read_text() == "30"
+    assert not list(ctx.checkpoint_dir.glob(".*"))  # no partial file left behind
+
+
+def test_a_write_that_dies_leaves_no_checkpoint_under_the_final_name(ctx):
+    def crash(path):
+        path.write_text("half")
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        ctx.save(40, crash)
+    assert ctx.checkpoints() == []
+
+
+def test_without_resume_there_is_nothing_to_resume_and_old_checkpoints_go(ctx):
+    ctx.save(10, lambda path: path.write_text("10"))
+    ctx.resume = False
+    assert ctx.latest() is None
+    fresh_start(ctx)
+    assert ctx.checkpoints() == []
+
+
+def test_a_non_finite_scalar_stops_the_run_naming_the_step(ctx):
+    ctx.divergence_hint = "lower the learning rate, e.g. --set lr=0.01"
+    with pytest.raises(Diverged) as error:
+        ctx.log(37, loss=math.nan)
+    assert error.value.message == "training diverged at step 37: loss is nan"
+    assert error.value.exit_code == 1 and "--set lr=0.01" in error.value.hint
+
+
+def test_scalars_reach_tensorboard(ctx):
+    pytest.importorskip("tensorboard")
+    ctx.log(1, loss=0.5)
+    ctx.close()
+    assert list((ctx.out / "tb").glob("events.out.tfevents.*"))
