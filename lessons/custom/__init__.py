@@ -1,0 +1,1 @@
+"""Write your own loss, layer and autograd function, and check each against PyTorch's."""

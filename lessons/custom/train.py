@@ -1,0 +1,44 @@
+"""Digits with hand-written parts: Dense layers, a Swish autograd.Function, focal loss.
+`dlenv run custom [--set gamma=0]`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from dlenv.runner import Result
+from dlenv.runner.context import Context
+from dlenv.runner.torch_loop import batch_indices, fit, seed_everything
+from lessons.classification import data
+from lessons.classification.train import accuracy
+from lessons.custom.parts import SwishMLP, checks, focal_loss
+
+
+@dataclass
+class Config:
+    steps: int = 600
+    batch_size: int = 64
+    lr: float = 3e-3
+    hidden: int = 64
+    gamma: float = 2.0  # focal loss; 0 is plain cross-entropy
+
+
+SMOKE = {"steps": 250}
+
+
+def train(ctx: Context, cfg: Config) -> Result:
+    seed_everything(ctx.seed)
+    verified = checks()
+    x_train, y_train, x_test, y_test = data.digits()
+    model = SwishMLP(x_train[0].numel(), cfg.hidden, 10)
+    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+
+    def loss_at(step: int) -> torch.Tensor:
+        batch = batch_indices(len(x_train), cfg.batch_size)
+        return focal_loss(model(x_train[batch].to(ctx.device)), y_train[batch].to(ctx.device), cfg.gamma)
+
+    def evaluate() -> dict[str, float | bool]:
+        return {"accuracy": accuracy(model, x_test, y_test, ctx.device), **verified}
+
+    return fit(ctx, model, optimizer, loss_at, evaluate, samples_per_step=cfg.batch_size)
