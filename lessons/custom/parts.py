@@ -25,13 +25,13 @@ class Swish(torch.autograd.Function):
     """x·σ(x) (Ramachandran et al., 2017) with its derivative written out: σ(x)·(1 + x·(1 − σ(x)))."""
 
     @staticmethod
-    def forward(ctx, x: torch.Tensor) -> torch.Tensor:  # noqa: ANN001 - autograd's context
+    def forward(ctx, x: torch.Tensor) -> torch.Tensor:
         sigmoid = torch.sigmoid(x)
         ctx.save_for_backward(x, sigmoid)
         return x * sigmoid
 
     @staticmethod
-    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:  # noqa: ANN001
+    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
         x, sigmoid = ctx.saved_tensors
         return grad * sigmoid * (1 + x * (1 - sigmoid))
 
