@@ -26,6 +26,8 @@ LEARNS = {
         and max(m["focal_gamma0_vs_cross_entropy"], m["huber_vs_torch"], m["swish_vs_silu"], m["dense_vs_linear"])
         < 1e-6
     ),
+    "wide_deep": lambda m: m["auc"] > 0.7 and m["auc_wide_deep"] >= m["auc_wide"],
+    "hparam": lambda m: m["best_value"] > 0.85 and m["trials_complete"] + m["trials_pruned"] == 8,
     "tensors": lambda m: (
         m["slope_error"] < 0.2
         and m["intercept_error"] < 0.2
@@ -128,3 +130,11 @@ def test_a_diverging_run_exits_1_naming_the_step_and_the_fix(tmp_path):
     first, hint = proc.stderr.strip().splitlines()[-2:]
     assert first.startswith("error: training diverged at step ") and "loss is" in first
     assert hint == "hint: lower the learning rate, e.g. --set lr=1"
+
+
+def test_hparam_resume_continues_the_same_study(tmp_path):
+    dlenv_run("hparam", "--smoke", "--steps", "4", out=tmp_path)
+    first = metrics(tmp_path)["steps"]
+    dlenv_run("hparam", "--smoke", "--steps", "6", "--resume", out=tmp_path)
+    assert (first, metrics(tmp_path)["steps"]) == (4, 6)
+    assert (tmp_path / "study.png").stat().st_size > 10_000

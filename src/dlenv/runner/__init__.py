@@ -91,7 +91,8 @@ def run(name: str, options: RunOptions, progress: Any = None) -> tuple[Path, dic
     """Run lesson `name`; returns OUT/metrics.json's path and content."""
     module = load_lesson(name)
     cfg = config_builder.build(module.Config, module.SMOKE if options.smoke else None, list(options.sets))
-    steps = options.steps if options.steps is not None else cfg.steps
+    # A lesson counts in steps (optimizer updates) or in its own unit (hparam: trials), as its Config says.
+    steps = options.steps if options.steps is not None else getattr(cfg, "steps", None) or cfg.trials
     if steps < 1:
         raise DlenvError(f"--steps {steps}: must be at least 1")
     out = options.out or Path("runs") / name

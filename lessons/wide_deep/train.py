@@ -1,0 +1,54 @@
+"""`dlenv run wide_deep [--set dataset=census]`: wide-only, deep-only and Wide & Deep side by side."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import torch
+from torch import nn
+
+from dlenv.runner import Result
+from dlenv.runner.context import Context
+from dlenv.runner.torch_loop import batch_indices, fit, seed_everything
+from lessons.wide_deep import data
+from lessons.wide_deep.model import SideBySide
+
+
+@dataclass
+class Config:
+    dataset: Literal["clicks", "census"] = "clicks"
+    data_dir: str = ""  # a folder holding the Census adult.csv instead of fetching it
+    steps: int = 800
+    batch_size: int = 256
+    lr: float = 0.01
+    embedding_dim: int = 8
+    hidden: int = 64
+
+
+SMOKE = {"steps": 600}
+
+
+def auc(scores: torch.Tensor, labels: torch.Tensor) -> float:
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score(labels.numpy(), scores.numpy()))
+
+
+def train(ctx: Context, cfg: Config) -> Result:
+    seed_everything(ctx.seed)
+    table = data.clicks() if cfg.dataset == "clicks" else data.census(cfg.data_dir)
+    train_rows, test_rows = data.split(table)
+    model = SideBySide(table.vocab, table.cross_vocab, table.numeric.shape[1], cfg.embedding_dim, cfg.hidden)
+    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    bce = nn.BCEWithLogitsLoss()
+
+    def loss_at(step: int) -> torch.Tensor:
+        batch = train_rows.rows(batch_indices(len(train_rows), cfg.batch_size))
+        return sum(bce(logits, batch.label) for logits in model(batch).values())
+
+    def evaluate() -> dict[str, float]:
+        scores = {f"auc_{name}": auc(logits, test_rows.label) for name, logits in model(test_rows).items()}
+        return {"auc": scores["auc_wide_deep"], **scores}
+
+    return fit(ctx, model, optimizer, loss_at, evaluate, samples_per_step=cfg.batch_size)

@@ -1,0 +1,81 @@
+"""The real-data loaders read the files their datasets ship, here small copies the tests write
+(the downloads themselves go through dlenv's fetcher, tested in tests/datasets)."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+pytest.importorskip("torch")
+
+
+def test_fashion_mnist_csvs(tmp_path):
+    from lessons.classification.data import fashion_mnist
+
+    for name, rows in (("fashion-mnist_train.csv", 6), ("fashion-mnist_test.csv", 3)):
+        with (tmp_path / name).open("w", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(["label", *[f"pixel{i}" for i in range(1, 785)]])
+            writer.writerows([i % 10, *[255 * (i % 2)] * 784] for i in range(rows))
+    x_train, y_train, x_test, y_test = fashion_mnist(str(tmp_path))
+    assert y_test.tolist() == [0, 1, 2]
+    assert x_train.shape == (6, 1, 28, 28) and x_test.shape == (3, 1, 28, 28)
+    assert y_train.tolist() == [0, 1, 2, 3, 4, 5] and x_train.max().item() == 1.0
+
+
+def test_california_housing_csv_skips_incomplete_rows(tmp_path):
+    from lessons.regression.data import CALIFORNIA_FEATURES, CALIFORNIA_TARGET, california
+
+    header = [*CALIFORNIA_FEATURES, CALIFORNIA_TARGET, "ocean_proximity"]
+    with (tmp_path / "housing.csv").open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        for i in range(20):
+            row = [str(i + j) for j in range(len(CALIFORNIA_FEATURES) + 1)] + ["NEAR BAY"]
+            if i == 7:
+                row[CALIFORNIA_FEATURES.index("total_bedrooms")] = ""  # as 207 rows of the real file
+            writer.writerow(row)
+    x_train, y_train, x_test, _ = california(str(tmp_path))
+    assert len(x_train) + len(x_test) == 19 and x_train.shape[1] == len(CALIFORNIA_FEATURES)
+    assert abs(y_train.mean().item()) < 1e-5  # standardised on the training part
+
+
+def test_census_income_csv_crosses_education_and_occupation(tmp_path):
+    from lessons.wide_deep.data import CENSUS_CATEGORICAL, CENSUS_NUMERIC, census
+
+    header = [
+        "age",
+        "workclass",
+        "fnlwgt",
+        "education",
+        "education.num",
+        "marital.status",
+        "occupation",
+        "relationship",
+        "race",
+        "sex",
+        "capital.gain",
+        "capital.loss",
+        "hours.per.week",
+        "native.country",
+        "income",
+    ]
+    with (tmp_path / "adult.csv").open("w", newline="") as f:
+        writer = csv.DictWriter(f, header)
+        writer.writeheader()
+        for i in range(12):
+            writer.writerow(
+                {
+                    **{c: f"v{i % 3}" for c in CENSUS_CATEGORICAL},
+                    **{c: str(20 + i) for c in CENSUS_NUMERIC},
+                    "fnlwgt": "1",
+                    "education": ["Bachelors", "HS-grad"][i % 2],
+                    "occupation": ["Sales", "Tech", "Craft"][i % 3],
+                    "income": ">50K" if i % 4 == 0 else "<=50K",
+                }
+            )
+    table = census(str(tmp_path))
+    assert table.categorical.shape == (12, len(CENSUS_CATEGORICAL)) and table.numeric.shape == (12, len(CENSUS_NUMERIC))
+    assert table.cross_vocab == 2 * 3 and len(set(table.cross.tolist())) == 6
+    assert table.label.sum().item() == 3
