@@ -6,6 +6,7 @@ Sessions use pip in a plain venv (not uv): on a machine whose pip is set up with
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -21,13 +22,25 @@ nox.options.default_venv_backend = "venv"
 nox.options.sessions = ["lint", "tests"]
 
 
-def install_cpu_torch(session: nox.Session) -> None:
-    """The cpu row's torch (a CPU build from its index: an unpinned torch is a multi-GB CUDA build)."""
+def install_torch(session: nox.Session, row_name: str = "cpu") -> None:
+    """A row's torch, from its index where it has one (an unpinned torch is a multi-GB CUDA build)."""
     with Path("envs/matrix.toml").open("rb") as f:
-        cpu = tomllib.load(f)["rows"]["cpu"]
+        row = tomllib.load(f)["rows"][row_name]
     # Fail fast on an index this machine cannot reach instead of retrying it for every package.
     session.env["PIP_RETRIES"] = "0"
-    session.install(f"torch=={cpu['torch']}", "--extra-index-url", cpu["torch_index"])
+    index = ["--extra-index-url", row["torch_index"]] if "torch_index" in row else []
+    session.install(f"torch=={row['torch']}", *index)
+
+
+def install_cpu_torch(session: nox.Session) -> None:
+    install_torch(session, "cpu")
+
+
+def this_machines_row(session: nox.Session) -> str:
+    """The row the doctor recommends for this machine's driver, GPU and Python (cpu without a GPU)."""
+    session.install("-e", ".")
+    report = session.run("python", "-m", "dlenv", "doctor", "--json", silent=True, success_codes=[0, 1])
+    return json.loads(report)["recommended_env"] or "cpu"
 
 
 @nox.session
@@ -43,7 +56,7 @@ def lesson(session: nox.Session) -> None:
     """Run one lesson on this machine's row: `nox -s lesson -- classification [dlenv run options]`."""
     if not session.posargs:
         session.error("name a lesson: nox -s lesson -- classification")
-    install_cpu_torch(session)
+    install_torch(session, this_machines_row(session))
     session.install("-e", ".[lessons]")
     session.run("dlenv", "run", *session.posargs)
 
