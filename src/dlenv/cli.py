@@ -420,11 +420,15 @@ def run_command(
         seed=seed,
         sets=tuple(sets or ()),
     )  # type: ignore[arg-type]
+    bar = _progress_bar(lesson)
     try:
-        path, metrics = run(lesson, options, progress=_progress_printer())
+        path, metrics = run(lesson, options, progress=bar.update if bar else None)
     except Stopped as stopped:
         sys.stderr.write(f"{stopped}; checkpoint saved: rerun with --resume to continue\n")
         raise typer.Exit(128 + stopped.signum) from None
+    finally:
+        if bar:
+            bar.stop()
     shown = ", ".join(
         f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}"
         for k, v in metrics["metrics"].items()
@@ -436,18 +440,35 @@ def run_command(
     )
 
 
-def _progress_printer():
-    """One line per logged step on a terminal; nothing when output is piped (metrics.json has it all)."""
-    if not sys.stderr.isatty():
-        return None
+class _ProgressBar:
+    """A rich progress bar on a terminal (steps, rate, time left, the latest scalars)."""
 
-    def show(step: int, total: int, values: dict[str, float]) -> None:
-        text = " ".join(f"{k} {v:.4g}" for k, v in values.items())
-        sys.stderr.write(f"\rstep {step}/{total} {text}   ")
-        if step == total:
-            sys.stderr.write("\n")
+    def __init__(self, lesson: str) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    return show
+        self._progress = Progress(
+            TextColumn(lesson),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[scalars]}"),
+            console=progress(),
+            transient=True,
+        )
+        self._task = self._progress.add_task(lesson, total=None, scalars="")
+        self._progress.start()
+
+    def update(self, step: int, total: int, values: dict[str, float]) -> None:
+        scalars = " ".join(f"{k} {v:.4g}" for k, v in values.items())
+        self._progress.update(self._task, completed=step, total=total, scalars=scalars)
+
+    def stop(self) -> None:
+        self._progress.stop()
+
+
+def _progress_bar(lesson: str) -> _ProgressBar | None:
+    """Only on a terminal: piped output and CI logs get the one summary line (metrics.json has the rest)."""
+    return _ProgressBar(lesson) if sys.stderr.isatty() else None
 
 
 # --- dlenv lessons --------------------------------------------------------------------------------
