@@ -79,3 +79,18 @@ def test_census_income_csv_crosses_education_and_occupation(tmp_path):
     assert table.categorical.shape == (12, len(CENSUS_CATEGORICAL)) and table.numeric.shape == (12, len(CENSUS_NUMERIC))
     assert table.cross_vocab == 2 * 3 and len(set(table.cross.tolist())) == 6
     assert table.label.sum().item() == 3
+
+
+def test_multi30k_jsonl_gives_german_to_english_pairs(tmp_path):
+    import json
+
+    from lessons.transformer.data import multi30k
+
+    rows = [{"en": "Two dogs run.", "de": "Zwei Hunde rennen."}, {"en": "A man sleeps.", "de": "Ein Mann schläft."}]
+    for name in ("train.jsonl", "test.jsonl"):
+        (tmp_path / name).write_text(
+            "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8"
+        )
+    train, test = multi30k(str(tmp_path))
+    assert train.source[0] == ["zwei", "hunde", "rennen", "."] and train.target[1] == ["a", "man", "sleeps", "."]
+    assert len(test.source) == 2

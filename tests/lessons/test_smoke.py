@@ -28,6 +28,7 @@ LEARNS = {
     ),
     "wide_deep": lambda m: m["auc"] > 0.7 and m["auc_wide_deep"] >= m["auc_wide"],
     "hparam": lambda m: m["best_value"] > 0.85 and m["trials_complete"] + m["trials_pruned"] == 8,
+    "transformer": lambda m: m["exact_match"] > 0.5 and m["bleu"] > 70 and len(m["translations"]) == 5,
     "tensors": lambda m: (
         m["slope_error"] < 0.2
         and m["intercept_error"] < 0.2

@@ -1,0 +1,1 @@
+"""A Transformer built by hand (Vaswani et al., 2017) translating English number words into German."""
