@@ -7,6 +7,8 @@ stderr that names the bad value, and no traceback unless --debug.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 from functools import cache
 from pathlib import Path
@@ -404,9 +406,35 @@ def run_command(
     resume: Annotated[bool, typer.Option("--resume", help="Continue from the newest checkpoint in --out.")] = False,
     seed: Annotated[int, typer.Option("--seed", help="Seed of every random choice.")] = 0,
     sets: Annotated[list[str] | None, typer.Option("--set", help="Override a config value: KEY=VALUE.")] = None,
+    nproc: Annotated[int, typer.Option("--nproc", help="Processes (data parallel), launched through torchrun.")] = 1,
+    torchrun_args: Annotated[
+        list[str] | None, typer.Option("--torchrun", help="A torchrun flag, e.g. --torchrun=--nnodes=2 (repeatable).")
+    ] = None,
 ) -> None:
     """Run a lesson: its embedded default data unless told otherwise; writes OUT/metrics.json."""
     from dlenv.runner import RunOptions, Stopped, run
+
+    if nproc < 1:
+        raise DlenvError(f"--nproc {nproc}: must be at least 1")
+    if (nproc > 1 or torchrun_args) and "LOCAL_RANK" not in os.environ:
+        # torchrun starts the processes and their rendezvous; each runs this same command as one rank
+        rendezvous = torchrun_args or ["--standalone"]
+        again = [
+            lesson,
+            *(["--smoke"] if smoke else []),
+            "--device",
+            device,
+            "--seed",
+            str(seed),
+            *(["--out", str(out_dir)] if out_dir else []),
+            *(["--steps", str(steps)] if steps else []),
+            *(["--checkpoint-every", str(checkpoint_every)] if checkpoint_every else []),
+            *(["--resume"] if resume else []),
+            *[arg for item in sets or () for arg in ("--set", item)],
+        ]
+        command = [sys.executable, "-m", "torch.distributed.run", *rendezvous, f"--nproc-per-node={nproc}",
+                   "-m", "dlenv", "run", *again]  # fmt: skip
+        raise typer.Exit(subprocess.call(command))
 
     if device not in ("auto", "cpu", "cuda"):
         raise DlenvError(f"--device {device}: expected auto, cpu or cuda")
@@ -420,7 +448,7 @@ def run_command(
         seed=seed,
         sets=tuple(sets or ()),
     )  # type: ignore[arg-type]
-    bar = _progress_bar(lesson)
+    bar = _progress_bar(lesson) if os.environ.get("RANK", "0") == "0" else None
     try:
         path, metrics = run(lesson, options, progress=bar.update if bar else None)
     except Stopped as stopped:
@@ -429,6 +457,8 @@ def run_command(
     finally:
         if bar:
             bar.stop()
+    if os.environ.get("RANK", "0") != "0":
+        return
     shown = ", ".join(
         f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}"
         for k, v in metrics["metrics"].items()

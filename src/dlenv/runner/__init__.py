@@ -127,6 +127,8 @@ def run(name: str, options: RunOptions, progress: Any = None) -> tuple[Path, dic
         "config": asdict(cfg),
         "seed": options.seed,
     }
+    metrics["processes"] = int(os.environ.get("WORLD_SIZE", 1))
     path = out / "metrics.json"
-    atomic_write(path, json.dumps(metrics, indent=2) + "\n")
+    if int(os.environ.get("RANK", 0)) == 0:  # under torchrun, rank 0 speaks for the run
+        atomic_write(path, json.dumps(metrics, indent=2) + "\n")
     return path, metrics

@@ -4,6 +4,7 @@ loop — scalars, atomic checkpoints, resume, stopping on SIGTERM/SIGINT, catchi
 from __future__ import annotations
 
 import math
+import os
 import re
 import signal
 import time
@@ -57,6 +58,8 @@ class Context:
         for name, value in values.items():
             if not math.isfinite(value):
                 raise Diverged(step, name, value, self.divergence_hint)
+        if os.environ.get("RANK", "0") != "0":  # under torchrun, rank 0 writes the scalars
+            return
         if self._scalars is None:
             self._scalars = Scalars(self.out / "tb")
         self._scalars.add(step, values)

@@ -8,6 +8,7 @@ resumed from step k ends exactly where an uninterrupted run does.
 from __future__ import annotations
 
 import contextlib
+import os
 import random
 import time
 from collections.abc import Callable
@@ -19,6 +20,32 @@ import torch
 
 from dlenv.runner import Result
 from dlenv.runner.context import Context, Stopped
+
+
+def world() -> tuple[int, int]:
+    """(rank, world size) under torchrun, (0, 1) otherwise."""
+    return int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1))
+
+
+def join_process_group(ctx: Context) -> None:
+    """Under torchrun: gloo on CPUs, NCCL on GPUs (one per local rank)."""
+    import torch.distributed as dist
+
+    if not dist.is_initialized():
+        if ctx.device == "cuda":
+            torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", 0)))
+        dist.init_process_group("nccl" if ctx.device == "cuda" else "gloo")
+
+
+def average_gradients(model: torch.nn.Module, size: int) -> None:
+    """What DistributedDataParallel does after backward (without its bucketing): every rank ends up
+    with the mean of all ranks' gradients, so one step equals a step on the whole global batch."""
+    import torch.distributed as dist
+
+    for parameter in model.parameters():
+        if parameter.grad is not None:
+            dist.all_reduce(parameter.grad)
+            parameter.grad /= size
 
 
 def seed_everything(seed: int) -> None:
@@ -52,6 +79,9 @@ def fit(
 ) -> Result:
     """Train until ctx.steps: `loss_at(step)` computes the loss of step `step` (sampling its own batch
     with torch's global generator, which is seeded per step); `evaluate()` gives the headline metrics."""
+    rank, size = world()
+    if size > 1:
+        join_process_group(ctx)
     model.to(ctx.device)
     start = 0
     checkpoint = ctx.latest()
@@ -78,15 +108,17 @@ def fit(
             loss = loss_at(step)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
+        if size > 1:
+            average_gradients(model, size)
         optimizer.step()
         training_seconds += time.perf_counter() - began
-        last_loss = loss.item()
+        last_loss = global_mean(loss.detach(), size)
         if step % log_every == 0 or step == ctx.steps:
             ctx.log(step, loss=last_loss)
         elif last_loss != last_loss or abs(last_loss) == float("inf"):
             ctx.log(step, loss=last_loss)  # raises Diverged naming the step
-        stop = ctx.stop_requested()
-        if ctx.due(step) or stop is not None:
+        stop = agreed_stop(ctx.stop_requested(), size)
+        if (ctx.due(step) or stop is not None) and rank == 0:
             save(step)
         if stop is not None:
             raise Stopped(step, stop)
@@ -99,8 +131,33 @@ def fit(
 
 
 def batch_indices(n: int, batch_size: int) -> torch.Tensor:
-    """A random batch of indices from torch's (per-step seeded) global generator."""
-    return torch.randint(0, n, (batch_size,))
+    """A random batch of indices from torch's (per-step seeded) global generator. Under torchrun every
+    rank draws the same global batch and keeps its own share of it."""
+    indices = torch.randint(0, n, (batch_size,))
+    rank, size = world()
+    return indices[rank::size] if size > 1 else indices
+
+
+def global_mean(value: torch.Tensor, size: int) -> float:
+    """A scalar averaged over the ranks (the loss of the global batch), as a float."""
+    if size > 1:
+        import torch.distributed as dist
+
+        value = value.clone()
+        dist.all_reduce(value)
+        value /= size
+    return value.item()
+
+
+def agreed_stop(signal_number: int | None, size: int) -> int | None:
+    """Every rank stops at the same step once any of them was asked to."""
+    if size == 1:
+        return signal_number
+    import torch.distributed as dist
+
+    flag = torch.tensor([signal_number or 0])
+    dist.all_reduce(flag, op=dist.ReduceOp.MAX)
+    return int(flag.item()) or None
 
 
 def load_state(path: Path) -> dict[str, Any]:
