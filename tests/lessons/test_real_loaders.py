@@ -94,3 +94,24 @@ def test_multi30k_jsonl_gives_german_to_english_pairs(tmp_path):
     train, test = multi30k(str(tmp_path))
     assert train.source[0] == ["zwei", "hunde", "rennen", "."] and train.target[1] == ["a", "man", "sleeps", "."]
     assert len(test.source) == 2
+
+
+def test_imdb_csv_gives_tokenised_reviews_and_labels(tmp_path):
+    from lessons.rnn_sentiment.data import imdb
+
+    with (tmp_path / "IMDB Dataset.csv").open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["review", "sentiment"])
+        writer.writerow(["A <br />wonderful film, truly!", "positive"])
+        writer.writerow(["Not worth it.", "negative"])
+    reviews, labels = imdb(str(tmp_path))
+    assert reviews[0] == ["a", "wonderful", "film", ",", "truly", "!"] and labels == [1, 0]
+
+
+def test_text_generation_reads_a_text_file(tmp_path):
+    from lessons.text_generation.data import Characters, load
+
+    (tmp_path / "poem.txt").write_text("so long lives this\n", encoding="utf-8")
+    text = load(text_file=str(tmp_path / "poem.txt"))
+    chars = Characters(text)
+    assert chars.decode(chars.encode(text).tolist()) == text and len(chars) == 9

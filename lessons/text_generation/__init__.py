@@ -1,0 +1,1 @@
+"""A character-level LSTM language model, sampled with temperature and top-k."""
