@@ -114,4 +114,4 @@ def test_text_generation_reads_a_text_file(tmp_path):
     (tmp_path / "poem.txt").write_text("so long lives this\n", encoding="utf-8")
     text = load(text_file=str(tmp_path / "poem.txt"))
     chars = Characters(text)
-    assert chars.decode(chars.encode(text).tolist()) == text and len(chars) == 9
+    assert chars.decode(chars.encode(text).tolist()) == text and len(chars) == len(set(text)) == 12
