@@ -1,5 +1,25 @@
-"""Shared test constants (a plain module: conftest.py files are fixtures only, and share one module name)."""
+"""Shared test helpers (a plain module: conftest.py files are fixtures only, and share one module name)."""
 
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def dlenv_run(*args: str, out: Path, check: bool = True, threads: int = 2) -> subprocess.CompletedProcess[str]:
+    """`dlenv run ARGS --out OUT` in its own process, as a learner runs it."""
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
+    proc = subprocess.run([sys.executable, "-m", "dlenv", "run", *args, "--out", str(out)],
+                          capture_output=True, text=True, env=env, timeout=300)  # fmt: skip
+    if check:
+        assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc
+
+
+def metrics(out: Path) -> dict:
+    return json.loads((out / "metrics.json").read_text())

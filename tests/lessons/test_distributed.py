@@ -3,28 +3,17 @@ same global batch and gradients are averaged, so the run equals one process on t
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import subprocess
-import sys
 
 import pytest
+from support import dlenv_run, metrics
 
 pytest.importorskip("torch")
 
 
 def run(out, *args: str) -> dict:
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    proc = subprocess.run(
-        [sys.executable, "-m", "dlenv", "run", *args, "--out", str(out)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    return json.loads((out / "metrics.json").read_text())
+    dlenv_run(*args, out=out, threads=1)
+    return metrics(out)
 
 
 def test_two_processes_train_exactly_as_one_on_the_same_global_batch(tmp_path):

@@ -3,8 +3,6 @@ runs are reproducible, resumable after a SIGKILL, stoppable with SIGTERM, and st
 
 from __future__ import annotations
 
-import json
-import os
 import signal
 import subprocess
 import sys
@@ -12,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from support import dlenv_run, metrics
 
 pytest.importorskip("torch")
 pytest.importorskip("sklearn")
@@ -42,24 +41,6 @@ LEARNS = {
         and m["autograd_ok"]
     ),
 }
-
-
-def dlenv_run(*args: str, out: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "OMP_NUM_THREADS": "2"}
-    proc = subprocess.run(
-        [sys.executable, "-m", "dlenv", "run", *args, "--out", str(out)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
-    if check:
-        assert proc.returncode == 0, proc.stderr
-    return proc
-
-
-def metrics(out: Path) -> dict:
-    return json.loads((out / "metrics.json").read_text())
 
 
 @pytest.mark.parametrize("lesson", LEARNS)
