@@ -9,6 +9,9 @@ def test_lessons_are_listed_with_title_and_rows_without_being_imported(tmp_path,
     lesson.mkdir()
     # Importing this package would fail: discovery must only read its docstring.
     (lesson / "__init__.py").write_text('"""Tensors and shapes.\n\nMore text."""\nimport no_such_framework\n')
+    (lesson / "train.py").write_text("import no_such_framework\n")
+    (tmp_path / "notes").mkdir()  # a folder without a train module is no lesson
+    (tmp_path / "notes" / "__init__.py").write_text('"""Not a lesson."""\n')
     (tmp_path / "_shared").mkdir()
     (tmp_path / "_shared" / "__init__.py").write_text("")
     rows = {

@@ -26,13 +26,18 @@ def lessons_dir() -> Path:
     return Path(lessons.__file__).parent
 
 
+def lesson_names(root: Path | None = None) -> list[str]:
+    """Packages under lessons/ that `dlenv run` can run: an __init__.py and a train module."""
+    root = root or lessons_dir()
+    return sorted(p.parent.name for p in root.glob("*/train.py")
+                  if not p.parent.name.startswith("_") and (p.parent / "__init__.py").is_file())  # fmt: skip
+
+
 def discover(matrix: Matrix, root: Path | None = None) -> list[Lesson]:
     root = root or lessons_dir()
     found = []
-    for init in sorted(root.glob("*/__init__.py")):
-        name = init.parent.name
-        if name.startswith("_"):
-            continue
+    for name in lesson_names(root):
+        init = root / name / "__init__.py"
         doc = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))) or ""
         rows = tuple(row.name for row in matrix.rows.values() if name in row.lessons)
         found.append(Lesson(name, doc.strip().splitlines()[0] if doc.strip() else "", rows))

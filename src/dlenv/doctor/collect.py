@@ -45,8 +45,7 @@ def collect() -> dict[str, Any]:
     probe: dict[str, Any] = {"python": platform.python_version()}
     probe.update(_nvidia())
     probe["in_container"] = any(host_path(marker).exists() for marker in CONTAINER_MARKERS)
-    dev = host_path("/dev")
-    probe["nvidia_devices"] = dev.is_dir() and any(re.fullmatch(r"nvidia\d+", p.name) for p in dev.iterdir())
+    probe["nvidia_devices"] = any(re.fullmatch(r"nvidia\d+", name) for name in _nvidia_device_names())
     requested = os.environ.get(GPU_REQUEST_ENV)
     probe["gpu_expected"] = requested is not None and requested not in ("", "void", "none")
     packages: dict[str, Any] = {}
@@ -79,8 +78,13 @@ def nvidia_driver_loaded() -> bool:
     Checked first so that a machine without NVIDIA hardware pays for neither NVML nor nvidia-smi.
     Containers see the host kernel's /proc/driver/nvidia once the GPU is passed in.
     """
+    return host_path(DRIVER_PROC).exists() or bool(_nvidia_device_names())
+
+
+def _nvidia_device_names() -> list[str]:
+    """/dev/nvidia0, /dev/nvidiactl, /dev/nvidia-uvm, …: what the driver (or --gpus) put in /dev."""
     dev = host_path("/dev")
-    return host_path(DRIVER_PROC).exists() or (dev.is_dir() and any(p.name.startswith("nvidia") for p in dev.iterdir()))
+    return [p.name for p in dev.iterdir() if p.name.startswith("nvidia")] if dev.is_dir() else []
 
 
 def _nvml() -> dict[str, Any] | None:

@@ -49,13 +49,9 @@ class RunOptions:
     sets: tuple[str, ...] = field(default_factory=tuple)
 
 
-def lesson_names() -> list[str]:
-    from dlenv.lessons_catalog import lessons_dir
-
-    return sorted(p.parent.name for p in lessons_dir().glob("*/train.py") if not p.parent.name.startswith("_"))
-
-
 def load_lesson(name: str) -> Any:
+    from dlenv.lessons_catalog import lesson_names
+
     names = lesson_names()
     if name not in names:
         raise unknown("lesson", name, names)

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import Any
 
 from dlenv.errors import FAILED, DlenvError
 from dlenv.runner.tb import Scalars
@@ -120,7 +119,3 @@ def fresh_start(ctx: Context) -> None:
     """A run without --resume starts from nothing: old checkpoints would mislead a later --resume."""
     for _, path in ctx.checkpoints():
         path.unlink()
-
-
-def describe(value: Any) -> str:
-    return f"{value:.4g}" if isinstance(value, float) else str(value)

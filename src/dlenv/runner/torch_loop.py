@@ -12,7 +12,6 @@ import os
 import random
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -158,7 +157,3 @@ def agreed_stop(signal_number: int | None, size: int) -> int | None:
     flag = torch.tensor([signal_number or 0])
     dist.all_reduce(flag, op=dist.ReduceOp.MAX)
     return int(flag.item()) or None
-
-
-def load_state(path: Path) -> dict[str, Any]:
-    return torch.load(path, map_location="cpu", weights_only=True)
