@@ -88,3 +88,32 @@ def machine(tmp_path, monkeypatch):
 
     make.root, make.home, make.cwd = root, home, cwd
     return make
+
+
+# --- a session's choice of lessons (nox -s "smoke(row='cpu')" sets DLENV_TEST_LESSONS to the row's list) --------
+
+LESSONS_ENV = "DLENV_TEST_LESSONS"
+
+
+@pytest.hookimpl(tryfirst=True)  # before -k and -m deselect, so a named lesson is never missed by accident
+def pytest_collection_modifyitems(config, items):
+    """Keep only the smoke runs of the lessons DLENV_TEST_LESSONS names; a named lesson without one is an error."""
+    wanted = [name for name in os.environ.get(LESSONS_ENV, "").split(",") if name]
+    if not wanted:
+        return
+    kept, dropped, found = [], [], set()
+    for item in items:
+        lesson = getattr(item, "callspec", None) and item.callspec.params.get("lesson")
+        if item.originalname == "test_smoke_run_learns" and lesson not in wanted:
+            dropped.append(item)
+        else:
+            kept.append(item)
+            found.add(lesson)
+    missing = [name for name in wanted if name not in found]
+    if missing:
+        raise pytest.UsageError(
+            f"{LESSONS_ENV} names lessons with no smoke test collected: {', '.join(missing)} "
+            "(add them to LEARNS in tests/lessons/test_smoke.py)"
+        )
+    config.hook.pytest_deselected(items=dropped)
+    items[:] = kept

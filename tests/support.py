@@ -9,12 +9,15 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# The device the lessons run on: cpu unless a session says otherwise (nox -s gpu_tests sets cuda).
+TEST_DEVICE = os.environ.get("DLENV_TEST_DEVICE", "cpu")
 
 
 def dlenv_run(*args: str, out: Path, check: bool = True, threads: int = 2) -> subprocess.CompletedProcess[str]:
-    """`dlenv run ARGS --out OUT` in its own process, as a learner runs it."""
+    """`dlenv run ARGS --out OUT` in its own process, as a learner runs it, on TEST_DEVICE unless ARGS name one."""
     env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
-    proc = subprocess.run([sys.executable, "-m", "dlenv", "run", *args, "--out", str(out)],
+    device = [] if any(a == "--device" or a.startswith("--device=") for a in args) else ["--device", TEST_DEVICE]
+    proc = subprocess.run([sys.executable, "-m", "dlenv", "run", *args, *device, "--out", str(out)],
                           capture_output=True, text=True, env=env, timeout=300)  # fmt: skip
     if check:
         assert proc.returncode == 0, proc.stderr[-2000:]

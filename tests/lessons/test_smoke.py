@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from support import dlenv_run, metrics
+from support import TEST_DEVICE, dlenv_run, metrics
 
 pytest.importorskip("torch")
 pytest.importorskip("sklearn")
@@ -49,7 +49,7 @@ def test_smoke_run_learns(lesson, tmp_path):
     report = metrics(tmp_path)
     assert LEARNS[lesson](report["metrics"]), report["metrics"]
     assert set(report) >= {"lesson", "env", "device", "steps", "seconds", "metrics", "throughput"}
-    assert report["lesson"] == lesson and report["device"] == "cpu" and report["throughput"]["value"] > 0
+    assert report["lesson"] == lesson and report["device"] == TEST_DEVICE and report["throughput"]["value"] > 0
     assert list((tmp_path / "tb").glob("events.out.tfevents.*"))
 
 
