@@ -23,6 +23,7 @@ from dlenv.errors import DlenvError, unknown
 from dlenv.fileio import atomic_write
 from dlenv.runner import config as config_builder
 from dlenv.runner.context import Context, Diverged, Stopped, fresh_start
+from dlenv.runner.frameworks import TENSORFLOW, TORCH, gpu_available, lesson_framework, require_tensorflow
 
 __all__ = ["Context", "Diverged", "Result", "RunOptions", "Stopped", "run"]
 
@@ -55,15 +56,15 @@ def load_lesson(name: str) -> Any:
     names = lesson_names()
     if name not in names:
         raise unknown("lesson", name, names)
+    if lesson_framework(name) == TENSORFLOW:
+        require_tensorflow(name, env_row())  # before the import that would fail without it
     return importlib.import_module(f"lessons.{name}.train")
 
 
-def resolve_device(wanted: str) -> str:
+def resolve_device(wanted: str, framework: str = TORCH) -> str:
     if wanted == "cpu":
         return "cpu"
-    import torch  # every lesson that runs on a GPU today is a PyTorch lesson
-
-    if torch.cuda.is_available():
+    if gpu_available(framework):
         return "cuda"
     if wanted == "cuda":
         raise DlenvError("--device cuda: no CUDA GPU is usable here", hint="run `dlenv doctor` to see why")
@@ -96,7 +97,7 @@ def run(name: str, options: RunOptions, progress: Any = None) -> tuple[Path, dic
     ctx = Context(
         lesson=name,
         out=out,
-        device=resolve_device(options.device),
+        device=resolve_device(options.device, lesson_framework(name)),
         seed=options.seed,
         steps=steps,
         checkpoint_every=every,

@@ -1,0 +1,55 @@
+"""Which framework a lesson needs, and whether this environment has it: answered before the lesson is
+imported, so a row without TensorFlow is a one-line error rather than an ImportError's traceback."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+from dlenv.errors import DlenvError
+
+TORCH, TENSORFLOW = "torch", "tensorflow"
+
+
+def lesson_framework(name: str) -> str:
+    """`FRAMEWORK` in lessons/NAME/__init__.py (a package that imports nothing), "torch" when absent."""
+    return getattr(importlib.import_module(f"lessons.{name}"), "FRAMEWORK", TORCH)
+
+
+def installed(package: str) -> bool:
+    return importlib.util.find_spec(package) is not None
+
+
+def require_tensorflow(lesson: str, row_name: str | None) -> None:
+    """Fail with the rows that pin TensorFlow when this row has none, or with what to install when the
+    row has one but it is missing here. A row the matrix does not know is only checked for TF itself."""
+    from dlenv.matrix import load_matrix
+    from dlenv.paths import default_matrix_path
+    from dlenv.requirements import tensorflow_requirement
+
+    rows = load_matrix(default_matrix_path()).rows
+    with_tf = [row.name for row in rows.values() if row.tensorflow]
+    row = rows.get(row_name) if row_name else None
+    if row is not None and not row.tensorflow:
+        raise DlenvError(
+            f"lesson {lesson} needs TensorFlow, which row {row.name} does not pin; rows with it: {', '.join(with_tf)}",
+            hint=row.no_tensorflow_reason,
+        )
+    if not installed(TENSORFLOW):
+        if row is not None:
+            where = " in an environment of its own" if row.tensorflow_env == "separate" else ""
+            hint = f"pip install '{tensorflow_requirement(row)}'{where} (row {row.name}'s pin)"
+        else:
+            hint = "pip install 'dlenv[tf]', or the TensorFlow of your matrix row (dlenv matrix)"
+        raise DlenvError(f"lesson {lesson} needs TensorFlow, which is not installed here", hint=hint)
+
+
+def gpu_available(framework: str) -> bool:
+    """Whether `framework` sees a CUDA GPU. Called once the lesson (and so its framework) is imported."""
+    if framework == TENSORFLOW:
+        import tensorflow as tf
+
+        return bool(tf.config.list_physical_devices("GPU"))
+    import torch
+
+    return torch.cuda.is_available()
