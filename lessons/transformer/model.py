@@ -60,15 +60,27 @@ def attention(
     return dropout(scores.softmax(-1)) @ v
 
 
+def fused_attention(
+    q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor | None, dropout: nn.Module
+) -> torch.Tensor:
+    """The same softmax(QKᵀ/√d_k)·V in one kernel (FlashAttention on a GPU, Dao et al., 2022): the
+    scores are never stored, which saves their memory and the passes over it, as nanoGPT does."""
+    p = dropout.p if isinstance(dropout, nn.Dropout) and dropout.training else 0.0
+    keep = None if mask is None else ~mask  # scaled_dot_product_attention's mask is True where to look
+    return nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=keep, dropout_p=p)
+
+
 class MultiHeadAttention(nn.Module):
     """h attentions over d_model/h-dimensional projections, concatenated and projected (§3.2.2).
 
     W_Q, W_K and W_V are stacked in one (3·d_model × d_model) matrix, as torch.nn.MultiheadAttention
-    keeps them: self-attention then projects with a single matrix product."""
+    keeps them: self-attention then projects with a single matrix product. `fused` picks PyTorch's
+    one-kernel attention over the explicit `attention` above (the same numbers: a test holds them equal)."""
 
-    def __init__(self, d_model: int, heads: int, dropout: float) -> None:
+    def __init__(self, d_model: int, heads: int, dropout: float, fused: bool = True) -> None:
         super().__init__()
         self.heads = heads
+        self.attend = fused_attention if fused else attention
         self.in_proj = nn.Linear(d_model, 3 * d_model)
         self.out = nn.Linear(d_model, d_model)
         self.dropout = dropout_layer(dropout)
@@ -95,7 +107,7 @@ class MultiHeadAttention(nn.Module):
         if causal:  # position i may not look at j > i
             future = torch.ones(t, k.shape[2], dtype=torch.bool, device=query.device).triu(1)
             mask = future if mask is None else mask | future
-        heads = attention(q, k, v, mask, self.dropout)
+        heads = self.attend(q, k, v, mask, self.dropout)
         return self.out(heads.transpose(1, 2).reshape(batch, t, d))
 
 
@@ -107,9 +119,9 @@ class FeedForward(nn.Sequential):
 
 
 class EncoderLayer(nn.Module):
-    def __init__(self, d_model: int, heads: int, d_ff: int, dropout: float) -> None:
+    def __init__(self, d_model: int, heads: int, d_ff: int, dropout: float, fused: bool = True) -> None:
         super().__init__()
-        self.attention = MultiHeadAttention(d_model, heads, dropout)
+        self.attention = MultiHeadAttention(d_model, heads, dropout, fused)
         self.feed_forward = FeedForward(d_model, d_ff, dropout)
         self.norm1, self.norm2 = LayerNorm(d_model), LayerNorm(d_model)
         self.drop1, self.drop2 = dropout_layer(dropout), dropout_layer(dropout)
@@ -120,10 +132,10 @@ class EncoderLayer(nn.Module):
 
 
 class DecoderLayer(nn.Module):
-    def __init__(self, d_model: int, heads: int, d_ff: int, dropout: float) -> None:
+    def __init__(self, d_model: int, heads: int, d_ff: int, dropout: float, fused: bool = True) -> None:
         super().__init__()
-        self.self_attention = MultiHeadAttention(d_model, heads, dropout)
-        self.cross_attention = MultiHeadAttention(d_model, heads, dropout)
+        self.self_attention = MultiHeadAttention(d_model, heads, dropout, fused)
+        self.cross_attention = MultiHeadAttention(d_model, heads, dropout, fused)
         self.feed_forward = FeedForward(d_model, d_ff, dropout)
         self.norms = nn.ModuleList(LayerNorm(d_model) for _ in range(3))
         self.drops = nn.ModuleList(dropout_layer(dropout) for _ in range(3))
@@ -160,6 +172,7 @@ class Transformer(nn.Module):
         d_ff: int = 512,
         dropout: float = 0.1,
         max_length: int = 256,
+        fused_attention: bool = True,
     ) -> None:
         super().__init__()
         self.d_model = d_model
@@ -167,8 +180,9 @@ class Transformer(nn.Module):
         self.target_embedding = nn.Embedding(target_vocab, d_model, padding_idx=0)
         self.register_buffer("pe", positional_encoding(max_length, d_model), persistent=False)
         self.dropout = dropout_layer(dropout)
-        self.encoder = nn.ModuleList(EncoderLayer(d_model, heads, d_ff, dropout) for _ in range(layers))
-        self.decoder = nn.ModuleList(DecoderLayer(d_model, heads, d_ff, dropout) for _ in range(layers))
+        layer = (d_model, heads, d_ff, dropout, fused_attention)
+        self.encoder = nn.ModuleList(EncoderLayer(*layer) for _ in range(layers))
+        self.decoder = nn.ModuleList(DecoderLayer(*layer) for _ in range(layers))
         self.generator = nn.Linear(d_model, target_vocab)
 
     def embed(self, embedding: nn.Embedding, ids: torch.Tensor) -> torch.Tensor:

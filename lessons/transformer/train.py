@@ -27,6 +27,7 @@ class Config:
     layers: int = 2
     d_ff: int = 512
     dropout: float = 0.0  # the generated task has no noise to regularise against; Multi30k wants 0.1
+    fused_attention: bool = True  # false: the explicit softmax(QKᵀ/√d_k)·V of model.attention, step by step
     warmup: int = 100
     lr_factor: float = 0.5
     label_smoothing: float = 0.1
@@ -67,6 +68,7 @@ def train(ctx: Context, cfg: Config) -> Result:
         cfg.d_ff,
         cfg.dropout,
         max_length=max(source.shape[1], target.shape[1]) + 2,
+        fused_attention=cfg.fused_attention,
     )
     optimizer = torch.optim.Adam(model.parameters(), lr=0.0, betas=(0.9, 0.98), eps=1e-9)  # §5.3
     ctx.divergence_hint = f"lower the learning rate, e.g. --set lr_factor={cfg.lr_factor / 4:g}"

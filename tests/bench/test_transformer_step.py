@@ -1,22 +1,31 @@
 """The hand-built Transformer's training step against torch.nn.Transformer at the same dimensions,
-measured in the same run (goal: at most 1.10× the reference's time)."""
+measured in the same run (goal: at most 1.10× the reference's time), with tokens/s, and on CUDA the
+model-FLOPs utilisation and peak memory.
+
+The two steps alternate round by round (the reference runs in each round's untimed setup and is
+timed there), so a machine busy with something else slows both alike and the ratio stays fair.
+"""
 
 from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Callable
 
 import pytest
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("pytest_benchmark")
 from torch import nn  # noqa: E402
+from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
+from dlenv.facts import peak_half_tflops  # noqa: E402
 from lessons.transformer import data  # noqa: E402
 from lessons.transformer.model import Transformer  # noqa: E402
 from lessons.transformer.train import smoothed_cross_entropy, trim  # noqa: E402
 
-D, HEADS, LAYERS, FF, BATCH = 128, 4, 2, 512, 128
+D, HEADS, LAYERS, FF, BATCH, ROUNDS = 128, 4, 2, 512, 128, 30
+DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
 
 
 class Reference(nn.Module):
@@ -28,7 +37,7 @@ class Reference(nn.Module):
         self.core = nn.Transformer(D, HEADS, LAYERS, LAYERS, FF, dropout=0.0, batch_first=True)
 
     def forward(self, source: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        causal = nn.Transformer.generate_square_subsequent_mask(target.shape[1])
+        causal = nn.Transformer.generate_square_subsequent_mask(target.shape[1], device=target.device)
         out = self.core(
             self.mine.embed(self.mine.source_embedding, source),
             self.mine.embed(self.mine.target_embedding, target),
@@ -41,42 +50,75 @@ class Reference(nn.Module):
         return self.mine.generator(out)
 
 
-def step_function(model: nn.Module, source: torch.Tensor, target: torch.Tensor):
+def step_function(model: nn.Module, source: torch.Tensor, target: torch.Tensor) -> Callable[[], None]:
+    """One training step as the lesson takes it; bf16 autocast on a GPU, as the runner does."""
+    model.to(DEVICE)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
+    half = torch.bfloat16 if DEVICE == "cpu" or torch.cuda.is_bf16_supported() else torch.float16
 
     def step() -> None:
-        logits = model(source, target[:, :-1])
-        loss = smoothed_cross_entropy(logits, target[:, 1:], 0.1)
+        with torch.autocast(DEVICE, dtype=half, enabled=DEVICE == "cuda"):
+            logits = model(source, target[:, :-1])
+            loss = smoothed_cross_entropy(logits.float(), target[:, 1:], 0.1)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
+        if DEVICE == "cuda":
+            torch.cuda.synchronize()  # time the work, not its launch
 
     return step
 
 
+def flops_of(step: Callable[[], None]) -> int:
+    """Floating-point operations of one step (forward and backward), counted by PyTorch per operator."""
+    with FlopCounterMode(display=False) as counter:
+        step()
+    return counter.get_total_flops()
+
+
 @pytest.mark.bench
-@pytest.mark.xfail(
-    strict=False,
-    reason="measured 1.09-1.13x (55.8-57.5 ms against 50.4-51.0 ms): the explicit softmax(QK^T)V of the lesson "
-    "against torch's fused scaled_dot_product_attention is most of the gap",
-)
-def test_hand_built_train_step_is_within_ten_percent_of_torch(benchmark):
+@pytest.mark.parametrize("fused", [True, False], ids=["fused", "explicit"])
+def test_hand_built_train_step_is_within_ten_percent_of_torch(benchmark, fused):
+    """The goal holds for the lesson's default (fused attention); the explicit softmax(QKᵀ)V, kept for
+    reading and for `--set fused_attention=false`, is measured and reported beside it."""
     torch.manual_seed(0)
     pairs, _ = data.numbers()
     source_vocab, target_vocab = data.Vocab(pairs.source), data.Vocab(pairs.target)
-    source = trim(data.to_tensor(pairs.source[:BATCH], source_vocab, bos=False))
-    target = trim(data.to_tensor(pairs.target[:BATCH], target_vocab, bos=True))
-    mine = step_function(Transformer(len(source_vocab), len(target_vocab), D, HEADS, LAYERS, FF, 0.0), source, target)
+    source = trim(data.to_tensor(pairs.source[:BATCH], source_vocab, bos=False)).to(DEVICE)
+    target = trim(data.to_tensor(pairs.target[:BATCH], target_vocab, bos=True)).to(DEVICE)
+    model = Transformer(len(source_vocab), len(target_vocab), D, HEADS, LAYERS, FF, 0.0, fused_attention=fused)
+    mine = step_function(model, source, target)
     theirs = step_function(Reference(len(source_vocab), len(target_vocab)), source, target)
-    for _ in range(5):  # warm up both
+    for _ in range(5):  # warm up both: allocator, kernels, autotuning
         mine(), theirs()
-    reference = []
-    for _ in range(20):
+    flops = flops_of(mine)
+    if DEVICE == "cuda":
+        torch.cuda.reset_peak_memory_stats()
+
+    reference: list[float] = []
+
+    def time_reference() -> None:
         began = time.perf_counter()
         theirs()
         reference.append(time.perf_counter() - began)
-    benchmark.pedantic(mine, rounds=20, iterations=1)
-    ratio = benchmark.stats.stats.median / statistics.median(reference)
-    benchmark.extra_info.update({"torch_nn_transformer_median_s": statistics.median(reference), "ratio": ratio})
-    ours, torchs = benchmark.stats.stats.median * 1e3, statistics.median(reference) * 1e3
-    assert ratio <= 1.10, f"hand-built step {ours:.1f} ms vs torch.nn.Transformer {torchs:.1f} ms"
+
+    benchmark.pedantic(mine, setup=time_reference, rounds=ROUNDS, iterations=1)
+    ours, torchs = benchmark.stats.stats.median, statistics.median(reference)
+    tokens = int((source != 0).sum() + (target[:, 1:] != 0).sum())  # words read and words predicted
+    info = {
+        "device": torch.cuda.get_device_name() if DEVICE == "cuda" else "cpu",
+        "torch_nn_transformer_median_s": torchs,
+        "ratio": ours / torchs,
+        "tokens_per_s": tokens / ours,
+        "model_tflops_per_step": flops / 1e12,
+        "achieved_tflops": flops / ours / 1e12,
+    }
+    if DEVICE == "cuda":
+        peak = peak_half_tflops(info["device"])
+        info["mfu"] = info["achieved_tflops"] / peak if peak else None  # None: a GPU gpus.toml does not list
+        info["peak_memory_bytes"] = torch.cuda.max_memory_allocated()
+    benchmark.extra_info.update(info)
+    if fused:
+        assert ours / torchs <= 1.10, (
+            f"hand-built step {ours * 1e3:.1f} ms vs torch.nn.Transformer {torchs * 1e3:.1f} ms"
+        )

@@ -47,21 +47,33 @@ def test_layer_norm_matches_torch():
     assert torch.allclose(mine(x), theirs(x), atol=1e-5)
 
 
-def test_attention_with_padding_matches_torch(inputs):
+@pytest.mark.parametrize("fused", [False, True], ids=["explicit", "fused"])
+def test_attention_with_padding_matches_torch(inputs, fused):
     x, memory, padding = inputs
-    mine, theirs = MultiHeadAttention(D, HEADS, 0.0), nn.MultiheadAttention(D, HEADS, batch_first=True)
+    mine, theirs = MultiHeadAttention(D, HEADS, 0.0, fused), nn.MultiheadAttention(D, HEADS, batch_first=True)
     copy_attention(mine, theirs)
     expected, _ = theirs(x, memory, memory, key_padding_mask=padding, need_weights=False)
     assert torch.allclose(mine(x, memory, memory, padding), expected, atol=1e-5)
 
 
-def test_causal_self_attention_matches_torch(inputs):
+@pytest.mark.parametrize("fused", [False, True], ids=["explicit", "fused"])
+def test_causal_self_attention_matches_torch(inputs, fused):
     x, _, _ = inputs
-    mine, theirs = MultiHeadAttention(D, HEADS, 0.0), nn.MultiheadAttention(D, HEADS, batch_first=True)
+    mine, theirs = MultiHeadAttention(D, HEADS, 0.0, fused), nn.MultiheadAttention(D, HEADS, batch_first=True)
     copy_attention(mine, theirs)
     causal = nn.Transformer.generate_square_subsequent_mask(7).isinf()
     expected, _ = theirs(x, x, x, attn_mask=causal, need_weights=False)
     assert torch.allclose(mine(x, x, x, causal=True), expected, atol=1e-5)
+
+
+def test_fused_and_explicit_attention_agree_in_gradients_too(inputs):
+    x, memory, padding = inputs
+    explicit, fused = MultiHeadAttention(D, HEADS, 0.0, fused=False), MultiHeadAttention(D, HEADS, 0.0, fused=True)
+    fused.load_state_dict(explicit.state_dict())
+    for module in (explicit, fused):
+        module(x, memory, memory, padding).square().sum().backward()
+    for (name, a), b in zip(explicit.named_parameters(), fused.parameters(), strict=True):
+        assert torch.allclose(a.grad, b.grad, atol=1e-4), name
 
 
 def test_encoder_layer_matches_torch(inputs):

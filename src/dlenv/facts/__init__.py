@@ -167,3 +167,14 @@ def bitsandbytes_min_cc_int8() -> str:
 @cache
 def _bnb_facts() -> dict[str, Any]:
     return _load("bitsandbytes.toml")
+
+
+# --- GPU peak throughput ----------------------------------------------------------------------------
+
+
+def peak_half_tflops(device_name: str) -> float | None:
+    """The dense BF16/FP16 tensor-core peak of the GPU torch calls `device_name`, or None if not in gpus.toml."""
+    for gpu in _load("gpus.toml")["gpus"]:
+        if re.search(gpu["match"], device_name, re.IGNORECASE):
+            return float(gpu["half_tflops"])
+    return None
