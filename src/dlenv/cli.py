@@ -501,6 +501,57 @@ def _progress_bar(lesson: str) -> _ProgressBar | None:
     return _ProgressBar(lesson) if sys.stderr.isatty() else None
 
 
+# --- dlenv bench ----------------------------------------------------------------------------------
+
+bench_app = typer.Typer(help="Benchmark results saved by the bench and gpu_tests nox sessions.", rich_markup_mode=None)
+app.add_typer(bench_app, name="bench")
+
+
+@bench_app.command("report")
+def bench_report(
+    results_dir: Annotated[
+        Path, typer.Option("--dir", help="The saved results: DIR/<row>/<device>/ (pytest-benchmark JSON).")
+    ] = Path("benchmarks"),
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Where report.md and charts/ go (default DIR/report).")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """The newest result of each benchmark on each row and device: a Markdown table and PNG charts."""
+    from dlenv.bench import report, results
+
+    entries = results.latest(results.load(results_dir))
+    written = report.write(entries, out_dir or results_dir / "report")
+    if as_json:
+        _print_json(
+            {
+                "report": str(written.report),
+                "charts": [str(path) for path in written.charts],
+                "results": [
+                    {
+                        "benchmark": e.latest.name,
+                        "fullname": e.latest.fullname,
+                        "row": e.latest.row,
+                        "device": e.latest.device,
+                        "median_s": e.latest.median_s,
+                        "rounds": e.latest.rounds,
+                        "previous_median_s": e.previous.median_s if e.previous else None,
+                        "change": e.change,
+                        "extra_info": e.latest.extra,
+                        "datetime": e.latest.when,
+                        "commit": e.latest.commit,
+                        "machine": e.latest.machine,
+                        "file": str(e.latest.file),
+                    }
+                    for e in entries
+                ],
+            }
+        )
+        return
+    sys.stdout.write(written.markdown)
+    sys.stderr.write(f"wrote {written.report} and {len(written.charts)} charts in {written.report.parent / 'charts'}\n")
+
+
 # --- dlenv lessons --------------------------------------------------------------------------------
 
 

@@ -9,13 +9,13 @@ from pathlib import Path
 from dlenv.errors import DlenvError
 
 
-def atomic_write(path: Path, text: str, mode: int = 0o644) -> None:
-    """Replace `path` with `text` so that a crash leaves either the old file or the new one."""
+def atomic_write(path: Path, text: str | bytes, mode: int = 0o644) -> None:
+    """Replace `path` with `text` (UTF-8) or bytes so that a crash leaves either the old file or the new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            f.write(text.encode("utf-8") if isinstance(text, str) else text)
             f.flush()
             os.fsync(f.fileno())
         Path(tmp).chmod(mode)
