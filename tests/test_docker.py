@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,40 @@ def test_entrypoint_without_arguments_lists_lessons(entrypoint):
 
 def test_entrypoint_is_executable():
     assert os.access(Path(ROOT / "docker" / "entrypoint.sh"), os.X_OK)
+
+
+# --- the entrypoint with the real doctor, in a fake container (DLENV_FS_ROOT holds its / and /dev) -----------
+
+
+@pytest.fixture
+def container(tmp_path):
+    """Runs docker/entrypoint.sh with the real dlenv, as in an image whose / is DLENV_FS_ROOT (no /dev/nvidia*)."""
+    root, bin_dir = tmp_path / "root", tmp_path / "bin"
+    (root / "dev").mkdir(parents=True)
+    (root / ".dockerenv").write_text("")
+    bin_dir.mkdir()
+    shim = bin_dir / "dlenv"
+    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m dlenv "$@"\n')
+    shim.chmod(0o755)
+
+    def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        base = {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(tmp_path), "DLENV_FS_ROOT": str(root), "COLUMNS": "400"}
+        entrypoint = str(ROOT / "docker" / "entrypoint.sh")
+        return subprocess.run(["sh", entrypoint, *args], capture_output=True, text=True, env={**base, **env})
+
+    return run
+
+
+def test_entrypoint_stops_with_the_doctors_fix_when_the_gpu_was_not_passed_in(container):
+    # NVIDIA's CUDA images set NVIDIA_VISIBLE_DEVICES=all; without the Container Toolkit or --gpus, no /dev/nvidia*
+    proc = container("no_such_lesson", "--smoke", NVIDIA_VISIBLE_DEVICES="all")
+    assert proc.returncode == 1
+    assert "the GPU was not passed in" in proc.stdout and "not ok" in proc.stdout
+    assert "docker run --gpus all" in proc.stdout and "capabilities: [gpu]" in proc.stdout
+    assert "unknown lesson" not in proc.stderr  # it never got to `dlenv run`
+
+
+def test_entrypoint_goes_on_to_dlenv_run_in_a_cpu_container(container):
+    proc = container("no_such_lesson", "--smoke")
+    assert "recommended row: cpu" in proc.stdout
+    assert proc.returncode == 2 and proc.stderr.startswith("error: unknown lesson 'no_such_lesson'")

@@ -253,9 +253,11 @@ def doctor(
     if as_json:
         _print_json(report.as_json())
     else:
+        from rich.markup import escape  # a fix quotes YAML and shell: "[gpu]" is text, not a style
+
         table = _table("status", "check", "message", "fix")
         for check in report.checks:
-            table.add_row(STATUS_STYLE[check.status], check.id, check.message, check.fix or "")
+            table.add_row(STATUS_STYLE[check.status], check.id, escape(check.message), escape(check.fix or ""))
         out().print(table)
         verdict = "[green]ok[/]" if report.ok else "[red]not ok[/]"
         out().print(f"{verdict}; recommended row: {report.recommended_env or 'none'}")
