@@ -2,15 +2,23 @@
 
 Sessions use pip in a plain venv (not uv): on a machine whose pip is set up with local wheels
 (a CPU torch, say), those are what pip finds.
+
+The row sessions are parametrised by the rows of envs/matrix.toml, read when nox loads this file:
+`nox -l` lists `smoke(row='cpu')`, `smoke(row='cu128')`, `bench(row='cpu')`, ... A row's environment
+is envs/requirements/<row>.txt (and <row>-tf.txt where its TensorFlow needs its own environment).
+A CUDA row's session runs on the GPU or not at all: on a machine without one it stops before
+installing anything heavy, with the doctor's reason.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import sys
 from pathlib import Path
 
 import nox
+from nox.command import CommandFailed
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -21,26 +29,157 @@ nox.needs_version = ">=2024.4.15"
 nox.options.default_venv_backend = "venv"
 nox.options.sessions = ["lint", "tests"]
 
+ROOT = Path(__file__).resolve().parent
+ROWS: dict[str, dict] = tomllib.loads((ROOT / "envs" / "matrix.toml").read_text(encoding="utf-8"))["rows"]
+SEPARATE_TF_ROWS = [name for name, row in ROWS.items() if row.get("tensorflow_env") == "separate"]
+
+# How the sessions steer tests/lessons/test_smoke.py (read by tests/conftest.py and tests/support.py).
+SMOKE_TEST = "tests/lessons/test_smoke.py::test_smoke_run_learns"
+LESSONS_ENV = "DLENV_TEST_LESSONS"  # comma-separated: only these lessons' smoke runs
+DEVICE_ENV = "DLENV_TEST_DEVICE"  # cpu or cuda: the --device of every `dlenv run` the tests start
+BENCH_DIR = Path("benchmarks")  # pytest-benchmark storage: benchmarks/<row>/<device>/<machine>/NNNN_*.json
+
+# Run in the row's environment after it is installed: torch sees the GPU, and the row's torch_arch
+# (and the installed build's own arch list) has code for it (dlenv.doctor.arch: CUDA's compatibility rules).
+CUDA_CHECK = """
+import sys, torch
+from dlenv.doctor.arch import from_matrix, runs_on
+if not torch.cuda.is_available():
+    sys.exit(f"torch {torch.__version__} (CUDA {torch.version.cuda}) sees no GPU: run `dlenv doctor` for the reason")
+name, cc = torch.cuda.get_device_name(0), "{}.{}".format(*torch.cuda.get_device_capability(0))
+row_arch = sys.argv[1:]
+if runs_on(from_matrix(row_arch), cc) is None:
+    sys.exit(f"{name} (compute capability {cc}) is not in the row's torch_arch: {' '.join(row_arch)}")
+if runs_on(torch.cuda.get_arch_list(), cc) is None:
+    sys.exit(f"torch {torch.__version__} carries no code for {name} ({cc}): {' '.join(torch.cuda.get_arch_list())}")
+print(f"{name}, compute capability {cc}, torch {torch.__version__} (CUDA {torch.version.cuda})")
+"""
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
 
 def install_torch(session: nox.Session, row_name: str = "cpu") -> None:
     """A row's torch, from its index where it has one (an unpinned torch is a multi-GB CUDA build)."""
-    with Path("envs/matrix.toml").open("rb") as f:
-        row = tomllib.load(f)["rows"][row_name]
+    row = ROWS[row_name]
     # Fail fast on an index this machine cannot reach instead of retrying it for every package.
     session.env["PIP_RETRIES"] = "0"
     index = ["--extra-index-url", row["torch_index"]] if "torch_index" in row else []
     session.install(f"torch=={row['torch']}", *index)
 
 
-def install_cpu_torch(session: nox.Session) -> None:
-    install_torch(session, "cpu")
+def install_row(session: nox.Session, row: str, tensorflow_env: bool = False) -> None:
+    """The row's pinned environment: envs/requirements/<row>.txt, or <row>-tf.txt for its own TensorFlow."""
+    requirements = f"envs/requirements/{row}{'-tf' if tensorflow_env else ''}.txt"
+    session.env["PIP_RETRIES"] = "0"  # an unreachable index fails at once instead of after retries
+    try:
+        session.install("-r", requirements)
+    except CommandFailed:
+        index = ROWS[row].get("torch_index", "PyPI")
+        session.error(f"row {row}: pip could not install {requirements} (torch from {index}); pip's reason is above")
+
+
+def doctor_report(session: nox.Session, row: str | None = None) -> dict:
+    """`dlenv doctor --json` from an install of dlenv alone: it reads the machine without any framework."""
+    session.install("-e", ".")
+    args = ["--env", row] if row else []
+    # stderr stays on the terminal: only the JSON on stdout is parsed
+    text = session.run(
+        "python", "-m", "dlenv", "doctor", "--json", *args, silent=True, success_codes=[0, 1], stderr=None
+    )
+    return json.loads(text)
 
 
 def this_machines_row(session: nox.Session) -> str:
     """The row the doctor recommends for this machine's driver, GPU and Python (cpu without a GPU)."""
-    session.install("-e", ".")
-    report = session.run("python", "-m", "dlenv", "doctor", "--json", silent=True, success_codes=[0, 1])
-    return json.loads(report)["recommended_env"] or "cpu"
+    return doctor_report(session)["recommended_env"] or "cpu"
+
+
+def gpu_row(session: nox.Session, row: str | None) -> str:
+    """The CUDA row to test on this machine's GPU (`row`, else the doctor's recommendation).
+
+    Stops the session, before any framework is installed, when there is no GPU or the row cannot
+    run on it: a CUDA row is tested on the GPU or not at all, never passed on the CPU.
+    """
+    report = doctor_report(session, row)
+    checks = {check["id"]: check for check in report["checks"]}
+    driver = checks.get("driver-present", {})
+    if driver.get("status") != "ok":
+        fix = f"; {driver['fix']}" if driver.get("fix") else ""
+        where = f"row {row}" if row else "gpu_tests"
+        session.error(f"{where} needs an NVIDIA GPU and this machine has none: {driver.get('message')}{fix}")
+    for check in report["checks"]:
+        if check["status"] == "fail":
+            fix = f"; fix: {check['fix']}" if check.get("fix") else ""
+            session.error(f"dlenv doctor: {check['message']}{fix}")
+    chosen = row or report["recommended_env"]
+    if not chosen or not ROWS[chosen].get("cuda"):
+        session.error(f"the doctor recommends no CUDA row for this machine (it says: {chosen or 'none'})")
+    return chosen
+
+
+def check_cuda(session: nox.Session, row: str) -> None:
+    session.run("python", "-c", CUDA_CHECK, *ROWS[row]["torch_arch"])
+
+
+def uses_tensorflow(lesson: str) -> bool:
+    """A Keras lesson: one of its modules imports tensorflow or keras (read with ast, nothing imported)."""
+    for path in sorted((ROOT / "lessons" / lesson).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module or ""]
+            else:
+                continue
+            if any(name.split(".")[0] in ("tensorflow", "keras") for name in names):
+                return True
+    return False
+
+
+def split_lessons(row: str) -> tuple[list[str], list[str]]:
+    """The row's lessons for its main environment, and those that need its separate TensorFlow one."""
+    lessons = list(ROWS[row].get("lessons", []))
+    if row not in SEPARATE_TF_ROWS:
+        return lessons, []
+    keras = [lesson for lesson in lessons if uses_tensorflow(lesson)]
+    return [lesson for lesson in lessons if lesson not in keras], keras
+
+
+def device_of(row: str) -> str:
+    return "cuda" if ROWS[row].get("cuda") else "cpu"
+
+
+def run_smoke(session: nox.Session, lessons: list[str], device: str, *args: str) -> None:
+    """Each lesson's --smoke run on `device`, asserted to learn (thresholds in tests/lessons/test_smoke.py)."""
+    if not lessons:
+        return
+    env = {LESSONS_ENV: ",".join(lessons), DEVICE_ENV: device}
+    session.run("pytest", SMOKE_TEST, *args, env=env)
+
+
+def run_benchmarks(session: nox.Session, row: str, device: str, *args: str) -> None:
+    """tests/bench with pytest-benchmark saving to benchmarks/<row>/<device>/, compared with the last run there."""
+    storage = ROOT / BENCH_DIR / row / device
+    compare = ["--benchmark-compare"] if any(storage.glob("*/*.json")) else []
+    session.run(
+        "pytest",
+        "-m",
+        "bench",
+        "tests/bench",
+        f"--benchmark-storage=file://{storage}",
+        "--benchmark-autosave",
+        *compare,
+        *args,
+        env={DEVICE_ENV: device},
+    )
+
+
+def write_report(session: nox.Session) -> None:
+    session.run("dlenv", "bench", "report", "--dir", str(BENCH_DIR), "--out", str(BENCH_DIR / "report"))
+
+
+# --- sessions -------------------------------------------------------------------------------------
 
 
 @nox.session
@@ -64,28 +203,89 @@ def lesson(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
-def smoke(session: nox.Session) -> None:
-    """Every lesson's --smoke run, each asserted to learn (tests/lessons)."""
-    install_cpu_torch(session)
+@nox.parametrize("row", list(ROWS))
+def smoke(session: nox.Session, row: str) -> None:
+    """Every lesson the row lists, --smoke in the row's pinned environment, asserted to learn (CUDA rows: on the GPU).
+
+    Arguments go to pytest: `nox -s "smoke(row='cpu')" -- -k transformer`.
+    """
+    device = device_of(row)
+    if device == "cuda":
+        gpu_row(session, row)
+    main, keras = split_lessons(row)
+    install_row(session, row)
+    session.install("-e", ".[dev,lessons,llm]")
+    if device == "cuda":
+        check_cuda(session, row)
+    run_smoke(session, main, device, *session.posargs)
+    if keras:
+        session.notify(f"smoke_tf(row='{row}')", session.posargs)
+
+
+@nox.session(default=False)
+@nox.parametrize("row", SEPARATE_TF_ROWS)
+def smoke_tf(session: nox.Session, row: str) -> None:
+    """The Keras lessons of a row whose TensorFlow has its own environment (<row>-tf.txt), --smoke on the GPU."""
+    _, keras = split_lessons(row)
+    if not keras:
+        session.skip(f"row {row} lists no Keras lesson")
+    gpu_row(session, row)
+    install_row(session, row, tensorflow_env=True)
     session.install("-e", ".[dev,lessons]")
-    session.run("pytest", "tests/lessons", "-k", "smoke", *session.posargs)
+    run_smoke(session, keras, device_of(row), *session.posargs)
+
+
+@nox.session(default=False)
+def gpu_tests(session: nox.Session) -> None:
+    """On a GPU machine: the doctor's row (or `-- --env ROW`) installed, checked against the GPU, every lesson's
+    smoke run on the GPU, the benchmarks saved to benchmarks/<row>/cuda/ and the report written."""
+    args = list(session.posargs)
+    row = None
+    if args[:1] == ["--env"] and len(args) >= 2:
+        row, args = args[1], args[2:]
+    elif args and args[0].startswith("--env="):
+        row, args = args[0].removeprefix("--env="), args[1:]
+    if args:
+        session.error(f"unexpected argument '{args[0]}': gpu_tests takes only --env ROW")
+    if row is not None and row not in ROWS:
+        session.error(f"unknown row '{row}' (--env): one of {', '.join(ROWS)}")
+    row = gpu_row(session, row)
+    main, keras = split_lessons(row)
+    install_row(session, row)
+    session.install("-e", ".[dev,lessons,llm]", "pytest-benchmark>=4")
+    check_cuda(session, row)
+    run_smoke(session, main, "cuda")
+    run_benchmarks(session, row, "cuda")
+    write_report(session)
+    if keras:
+        session.notify(f"smoke_tf(row='{row}')")
 
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff, and the derived files against envs/matrix.toml."""
-    session.install("-e", ".[dev]")
+    """ruff, the derived files against envs/matrix.toml, and the workflows against GitHub's workflow schema."""
+    session.install("-e", ".[dev]", "check-jsonschema>=0.29")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("dlenv", "render", "--check")
+    workflows = sorted(str(p.relative_to(ROOT)) for p in (ROOT / ".github" / "workflows").glob("*.yml"))
+    session.run("check-jsonschema", "--builtin-schema", "vendor.github-workflows", *workflows)
 
 
 @nox.session(default=False)
-def bench(session: nox.Session) -> None:
-    """Benchmarks, in the environment of the cpu row (torch, TensorFlow, bitsandbytes): JSON under .benchmarks/."""
-    session.install("-r", "envs/requirements/cpu.txt")
-    session.install("-e", ".[dev]", "pytest-benchmark>=4")
-    session.run("pytest", "-m", "bench", "tests/bench", "--benchmark-autosave", *session.posargs)
+@nox.parametrize("row", list(ROWS))
+def bench(session: nox.Session, row: str) -> None:
+    """Benchmarks in the row's environment (CUDA rows: on the GPU): JSON under benchmarks/<row>/<device>/,
+    compared with the previous run, and benchmarks/report/ rewritten. Arguments go to pytest."""
+    device = device_of(row)
+    if device == "cuda":
+        gpu_row(session, row)
+    install_row(session, row)
+    session.install("-e", ".[dev,lessons,llm]", "pytest-benchmark>=4")
+    if device == "cuda":
+        check_cuda(session, row)
+    run_benchmarks(session, row, device, *session.posargs)
+    write_report(session)
 
 
 @nox.session(default=False)
