@@ -80,7 +80,7 @@ def test_the_platforms_torch_is_kept_and_pinned(matrix):
         {"torch": "2.11.0", "numpy": "2.1.3", "transformers": "5.15.0"}, "12.8", matrix, matrix.row("cu128")
     )
     assert plan.constraints == ("torch==2.11.0", "numpy==2.1.3")
-    assert plan.requirements == ("peft==0.21.2", "bitsandbytes==0.50.2")  # transformers is there already
+    assert plan.requirements == ("peft==0.21.2", "trl==1.16.0", "bitsandbytes==0.50.2")  # transformers is there already
     assert plan.matched_row is None and "torch 2.11.0 (CUDA 12.8) is no matrix row" in plan.warnings[0]
     command = plan.pip_command(Path("c.txt"))
     assert command[3:6] == ["install", "-c", "c.txt"] and not any(arg.startswith("torch") for arg in command)

@@ -23,6 +23,7 @@ JSON_KEYS = {
     "tensorflow",
     "transformers",
     "peft",
+    "trl",
     "bitsandbytes",
     "lessons",
 }
@@ -144,7 +145,7 @@ def edit(old: str, new: str, count: int = 1) -> str:
 
 
 BAD_MATRICES = {
-    "malformed": (edit('gpu_row = "cu128"', 'gpu_row = "cu128'), "line 37"),
+    "malformed": (edit('gpu_row = "cu128"', 'gpu_row = "cu128'), "line 38"),
     "unknown field": (
         edit('torch = "2.10.0"', 'tourch = "2.10.0"'),
         "row 'cu128': unknown field 'tourch': did you mean 'torch'?",

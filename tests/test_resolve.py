@@ -27,6 +27,7 @@ def index(tmp_path_factory):
         ("nvidia-nccl-cu12", "2.27.7"),
         ("accelerate", "1.15.0"),
         ("peft", "0.21.2"),
+        ("trl", "1.16.0"),
         ("bitsandbytes", "0.50.2"),
     ]:
         make_wheel(folder, name, version)
@@ -70,6 +71,7 @@ def row(**fields) -> Row:
         tensorflow_env="shared",
         transformers="5.24.0",
         peft="0.21.2",
+        trl="1.16.0",
         bitsandbytes="0.50.2",
     )
     return Row(**{**base, **fields})
@@ -171,7 +173,7 @@ def test_cli_checks_a_row_offline_against_local_wheels(cli, index, tmp_path):
                 "env": "cu126",
                 "python": "3.12",
                 "status": "ok",
-                "detail": "8 packages, CUDA runtime 12.6",
+                "detail": "9 packages, CUDA runtime 12.6",
             }
         ],
     }

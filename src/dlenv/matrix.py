@@ -51,6 +51,7 @@ class Row:
     torch_arch: tuple[Arch, ...]
     transformers: Pin
     peft: Pin
+    trl: Pin
     bitsandbytes: Pin
     cuda: CudaVersion | None = None
     cudnn: Pin | None = None
@@ -154,6 +155,7 @@ def row_json(row: Row) -> dict[str, Any]:
         "no_tensorflow_reason",
         "transformers",
         "peft",
+        "trl",
         "bitsandbytes",
         "lessons",
     ]

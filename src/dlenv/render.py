@@ -82,7 +82,7 @@ def matrix_table(matrix: Matrix, chinese: bool = False) -> str:
             "torch",
             "GPU 架构 (sm)",
             "TensorFlow",
-            "transformers / peft / bitsandbytes",
+            "transformers / peft / trl / bitsandbytes",
         ]
         if chinese
         else [
@@ -94,7 +94,7 @@ def matrix_table(matrix: Matrix, chinese: bool = False) -> str:
             "torch",
             "GPU archs (sm)",
             "TensorFlow",
-            "transformers / peft / bitsandbytes",
+            "transformers / peft / trl / bitsandbytes",
         ]
     )
     lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
@@ -109,7 +109,7 @@ def matrix_table(matrix: Matrix, chinese: bool = False) -> str:
             row.torch,
             archs,
             _tensorflow_cell(row, chinese),
-            f"{row.transformers} / {row.peft} / {row.bitsandbytes}",
+            f"{row.transformers} / {row.peft} / {row.trl} / {row.bitsandbytes}",
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

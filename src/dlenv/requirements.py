@@ -36,6 +36,7 @@ def environments(row: Row) -> list[Environment]:
         # [torch] makes the resolver see transformers' own floor on torch (5.15+ needs torch>=2.6)
         f"transformers[torch]=={row.transformers}",
         f"peft=={row.peft}",
+        f"trl=={row.trl}",
         f"bitsandbytes=={row.bitsandbytes}",
     ]
     indexes = (row.torch_index,) if row.torch_index else ()
