@@ -41,5 +41,7 @@ def model_path(model: str, *, platform: Platform | None = None) -> Path:
         raise DlenvError(f"no model '{model}' on the Hugging Face hub", hint=hint) from None
     except LocalEntryNotFoundError:
         raise DlenvError(
-            f"cannot download model '{model}' and no copy is cached in {cache}", hint=platform.offline_fix
+            f"cannot download model '{model}' and no copy is cached in {cache}",
+            hint=f"where there is a network: hf download {model} --local-dir DIR; then pass --set model=DIR "
+            "(or set HF_ENDPOINT to a mirror: dlenv bootstrap --mirror cn)",
         ) from None
