@@ -107,7 +107,10 @@ def gpu_row(session: nox.Session, row: str | None) -> str:
     if driver.get("status") != "ok":
         fix = f"; {driver['fix']}" if driver.get("fix") else ""
         where = f"row {row}" if row else "gpu_tests"
-        session.error(f"{where} needs an NVIDIA GPU and this machine has none: {driver.get('message')}{fix}")
+        session.error(
+            f"{where} runs on an NVIDIA GPU only, and dlenv doctor finds none ({driver.get('message')}{fix}); "
+            "on the CPU: nox -s \"smoke(row='cpu')\""
+        )
     for check in report["checks"]:
         if check["status"] == "fail":
             fix = f"; fix: {check['fix']}" if check.get("fix") else ""
