@@ -27,6 +27,7 @@ LEARNS = {
     ),
     "wide_deep": lambda m: m["auc"] > 0.7 and m["auc_wide_deep"] >= m["auc_wide"],
     "hparam": lambda m: m["best_value"] > 0.85 and m["trials_complete"] + m["trials_pruned"] == 8,
+    "dedup": lambda m: m["recall"] >= 0.95 and m["precision"] > 0.4 and m["docs_per_s"] >= m["datasketch_docs_per_s"],
     "transformer": lambda m: m["exact_match"] > 0.5 and m["bleu"] > 70 and len(m["translations"]) == 5,
     "rnn_sentiment": lambda m: m["accuracy"] > 0.9 and m["bag_of_words_accuracy"] < 0.7,
     "text_generation": lambda m: m["perplexity"] < 0.25 * m["uniform_perplexity"] and len(m["samples"]) == 2,
