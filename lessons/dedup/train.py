@@ -32,7 +32,7 @@ class Config:
 
 
 SMOKE = {"docs": 2000, "steps": 4}
-S_CURVE = np.round(np.arange(0.3, 1.0, 0.1), 1)  # lower edges of the similarity bins the report compares
+S_CURVE_FROM = 3  # the report's S-curve: one bin per tenth of similarity, from 0.3 up
 
 
 def check(cfg: Config) -> int:
@@ -105,7 +105,7 @@ def train(ctx: Context, cfg: Config) -> Result:
     # The ground truth: exact Jaccard of every pair, from collision-free shingle ids (untimed).
     tokens = [shingles.normalise(text, cfg.shingle) for text in texts]
     x = exact.shingle_matrix(*shingles.exact_ids(tokens, cfg.shingle, k))
-    near, similarity = exact.similar_pairs(x, min(S_CURVE[0], cfg.threshold))
+    near, similarity = exact.similar_pairs(x, min(S_CURVE_FROM / 10, cfg.threshold))
     truth = near[similarity >= cfg.threshold]
     precision, recall = score(found, truth, documents)
     datasketch_precision, datasketch_recall = score(theirs, truth, documents)
@@ -117,12 +117,13 @@ def train(ctx: Context, cfg: Config) -> Result:
     chance = lsh.probability(similarity, cfg.bands, rows)
     expected_agreement = float((chance**2).sum() / (2 * chance - chance**2).sum()) if len(near) else 1.0
     was_found = np.isin(codes(near, documents), ours)
+    tenth = np.minimum(np.floor(similarity * 10 + 1e-9), 9).astype(int)  # 0.8 ≤ J < 0.9 → 8, J = 1 → 9
     s_curve = []
-    for low in S_CURVE:
-        inside = (similarity >= low) & (similarity < low + 0.1 if low < 0.9 else similarity <= 1)
+    for low in range(S_CURVE_FROM, 10):
+        inside = tenth == low
         if inside.any():
             s_curve.append({
-                "jaccard": f"{low:.1f}-{low + 0.1:.1f}",
+                "jaccard": f"{low / 10:.1f}-{(low + 1) / 10:.1f}",
                 "pairs": int(inside.sum()),
                 "found": round(float(was_found[inside].mean()), 3),
                 "predicted": round(float(chance[inside].mean()), 3),
