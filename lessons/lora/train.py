@@ -1,0 +1,130 @@
+"""`dlenv run lora [--set model=Qwen/Qwen2.5-0.5B]`: LoRA-tune a base model on a task it has never seen.
+
+Offline, the base is a tiny Llama this lesson first pretrains on `base_tasks` (saved in OUT/base); with
+`--set model=ORG/NAME` (or a folder) it is any causal LM from the hub. Then: rank-8 adapters on the
+attention projections learn `task` while every base weight stays frozen; the hand-written LoRALinear
+(model.py) gets PEFT's trained A and B and must give the same outputs; the adapter is merged into the
+weights and must still give the same outputs, faster; the adapter is saved (OUT/adapter) and reloaded.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import torch
+
+from dlenv.runner import Result
+from dlenv.runner.context import Context
+from dlenv.runner.torch_loop import fit, seed_everything
+from lessons._llm import finetune, tasks
+from lessons._llm.adapters import AdapterCheckpoint
+from lessons._llm.model import TinyLlama, load_pretrained
+from lessons.lora.model import add_lora, copy_from_peft, parameter_counts
+
+
+@dataclass
+class Config:
+    model: str = ""  # a Hugging Face id or a folder; empty: the tiny Llama pretrained below
+    base_tasks: str = "copy,reverse,first"
+    task: str = "last"  # the new task the adapters learn
+    base_steps: int = 600
+    base_lr: float = 3e-3
+    # Tiny Llama's shape: rank-8 adapters on q_proj and v_proj are 0.93 % of its weights; the MLP is 4×
+    # hidden (Qwen2.5-0.5B's is 5.4×) and 4 query heads share 1 key/value head (Qwen2.5: 14 share 2).
+    hidden: int = 192
+    layers: int = 2
+    heads: int = 4
+    kv_heads: int = 1
+    intermediate: int = 768
+    steps: int = 200
+    batch_size: int = 32
+    lr: float = 1e-2  # tiny base; pretrained LLMs want about 2e-4
+    rank: int = 8
+    alpha: float = 16.0
+    dropout: float = 0.0
+    targets: str = "q_proj,v_proj"  # §7.1: adapting W_q and W_v together is the best use of a small budget
+    eval_examples: int = 200
+
+
+SMOKE = {"base_steps": 250, "steps": 60, "eval_examples": 100}
+
+
+def train(ctx: Context, cfg: Config) -> Result:
+    from peft import LoraConfig, PeftModel, get_peft_model
+
+    seed_everything(ctx.seed)
+    base_tasks = finetune.task_list("base_tasks", cfg.base_tasks)
+    task = finetune.new_task(cfg.task, base_tasks)
+    shape = TinyLlama(cfg.hidden, cfg.layers, cfg.heads, cfg.kv_heads, cfg.intermediate)
+    folder = finetune.base_model_folder(
+        cfg.model, ctx.out, shape, base_tasks, steps=cfg.base_steps, lr=cfg.base_lr, seed=ctx.seed, device=ctx.device
+    )
+    dtype = torch.bfloat16 if cfg.model and ctx.device == "cuda" else torch.float32
+    base, tokenizer = load_pretrained(folder, dtype=dtype)
+    targets = finetune.lora_targets(base, cfg.targets)
+    lora = LoraConfig(
+        r=cfg.rank, lora_alpha=cfg.alpha, lora_dropout=cfg.dropout, target_modules=targets, task_type="CAUSAL_LM"
+    )
+    model = get_peft_model(base, lora).to(ctx.device)
+    trainable, total = parameter_counts(model)
+
+    train_set = finetune.examples(task, 20_000, ctx.seed + 1)
+    test_set = finetune.examples(task, cfg.eval_examples, ctx.seed + 2)
+    test_batch = finetune.on(tasks.lm_batch(tokenizer, test_set[:64]), ctx.device)
+    # B = 0: the adapted model is still the base, so these are the base's scores on the new task.
+    loss_start = finetune.batch_loss(model, test_batch)
+    base_exact = tasks.exact_match(model, tokenizer, test_set)
+
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=cfg.lr)
+    ctx.divergence_hint = f"lower the learning rate, e.g. --set lr={cfg.lr / 10:g}"
+
+    def loss_at(step: int) -> torch.Tensor:
+        batch = random.Random(step).sample(train_set, cfg.batch_size)
+        return model(**finetune.on(tasks.lm_batch(tokenizer, batch), ctx.device)).loss
+
+    def evaluate() -> dict[str, object]:
+        adapter_logits = finetune.logits(model, test_batch)
+
+        def gap(other: torch.nn.Module) -> float:  # largest logit difference from the trained adapter's
+            mask = test_batch["attention_mask"]
+            return finetune.max_abs_diff(finetune.logits(other, test_batch), adapter_logits, mask)
+
+        def fresh_base() -> torch.nn.Module:
+            return load_pretrained(folder, dtype=dtype)[0]
+
+        metrics = {
+            "trainable_params": trainable,
+            "total_params": total,
+            "trainable_fraction": trainable / total,
+            "loss_start": loss_start,
+            "loss_end": finetune.batch_loss(model, test_batch),
+            "base_exact_match": base_exact,
+            "exact_match": tasks.exact_match(model, tokenizer, test_set),
+        }
+        # The hand-written layer, given PEFT's trained A and B, is the same function.
+        hand = add_lora(fresh_base(), targets_of(model), cfg.rank, cfg.alpha).to(ctx.device)
+        copy_from_peft(hand, model)
+        metrics["hand_trainable_params"] = parameter_counts(hand)[0]
+        metrics["hand_vs_peft_max_abs_diff"] = gap(hand)
+        del hand
+        # Save the adapter alone (PEFT's adapter_model.safetensors) and load it onto a fresh base.
+        model.save_pretrained(ctx.out / "adapter")
+        metrics["adapter_bytes"] = sum(p.stat().st_size for p in (ctx.out / "adapter").iterdir())
+        reloaded = PeftModel.from_pretrained(fresh_base(), ctx.out / "adapter").to(ctx.device)
+        metrics["reload_max_abs_diff"] = gap(reloaded)
+        del reloaded
+        # Merge: W + (α/r)·B A, the adapter gone from the forward pass (Hu et al., 2021, §4.1).
+        prompts = [e.prompt for e in test_set[:32]]
+        metrics["tokens_per_s_adapter"] = finetune.tokens_per_second(model, tokenizer, prompts)
+        merged = model.merge_and_unload()
+        metrics["merge_max_abs_diff"] = gap(merged)
+        metrics["tokens_per_s_merged"] = finetune.tokens_per_second(merged, tokenizer, prompts)
+        return metrics
+
+    return fit(ctx, AdapterCheckpoint(model), optimizer, loss_at, evaluate, samples_per_step=cfg.batch_size)
+
+
+def targets_of(peft_model) -> list[str]:
+    """The module names PEFT wrapped (all-linear resolved to names)."""
+    return sorted(peft_model.peft_config["default"].target_modules)
