@@ -1,4 +1,7 @@
 import math
+import struct
+import subprocess
+import sys
 
 import pytest
 
@@ -46,8 +49,36 @@ def test_a_non_finite_scalar_stops_the_run_naming_the_step(ctx):
     assert error.value.exit_code == 1 and "--set lr=0.01" in error.value.hint
 
 
-def test_scalars_reach_tensorboard(ctx):
+def read_events(path):
+    """TFRecord framing: length (8 bytes), its masked CRC, the Event proto, the proto's masked CRC."""
+    from tensorboard.compat.proto.event_pb2 import Event
+
+    data, events = path.read_bytes(), []
+    while data:
+        (length,) = struct.unpack("<Q", data[:8])
+        events.append(Event.FromString(data[12 : 12 + length]))
+        data = data[12 + length + 4 :]
+    return events
+
+
+def test_scalars_reach_tensorboard_without_importing_tensorflow(ctx):
     pytest.importorskip("tensorboard")
     ctx.log(1, loss=0.5)
+    ctx.log(2, loss=0.25, accuracy=0.75)
     ctx.close()
-    assert list((ctx.out / "tb").glob("events.out.tfevents.*"))
+    (path,) = (ctx.out / "tb").glob("events.out.tfevents.*")
+    events = read_events(path)
+    assert events[0].file_version == "brain.Event:2"
+    scalars = [(e.step, v.tag, v.simple_value) for e in events[1:] for v in e.summary.value]
+    assert scalars == [(1, "loss", 0.5), (2, "loss", 0.25), (2, "accuracy", 0.75)]
+
+
+def test_writing_scalars_does_not_import_tensorflow(tmp_path):
+    """A PyTorch lesson must not pay for TensorFlow's import (seconds, a gigabyte) where it is installed."""
+    pytest.importorskip("tensorboard")
+    code = (
+        "import sys, pathlib; from dlenv.runner.tb import Scalars; "
+        f"s = Scalars(pathlib.Path({str(tmp_path)!r})); s.add(1, {{'loss': 1.0}}); s.close(); "
+        "print('tensorflow' in sys.modules)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"

@@ -1,8 +1,14 @@
-"""TensorBoard scalars without a framework: the tensorboard package's own event-file writer
-(what torch.utils.tensorboard and Keras use underneath)."""
+"""TensorBoard scalars without a framework: event records written with the tensorboard package's
+own record framing (length, masked CRC32C, payload), the format torch.utils.tensorboard and Keras write.
+
+tensorboard's EventFileWriter is not used: it opens files through `tf.io.gfile`, which imports all of
+TensorFlow wherever it is installed (seconds and a gigabyte before a PyTorch lesson's first step).
+"""
 
 from __future__ import annotations
 
+import os
+import socket
 import time
 from pathlib import Path
 from typing import Any
@@ -13,20 +19,29 @@ class Scalars:
         try:
             from tensorboard.compat.proto.event_pb2 import Event
             from tensorboard.compat.proto.summary_pb2 import Summary
-            from tensorboard.summary.writer.event_file_writer import EventFileWriter
+            from tensorboard.summary.writer.record_writer import RecordWriter
         except ImportError:
-            self._writer: Any = None  # no tensorboard installed: scalars still reach metrics.json
+            self._file: Any = None  # no tensorboard installed: scalars still reach metrics.json
             return
         logdir.mkdir(parents=True, exist_ok=True)
         self._event, self._summary = Event, Summary
-        self._writer = EventFileWriter(str(logdir))
+        # TensorBoard finds event files by this name: events.out.tfevents.<time>.<host>.<pid>
+        name = f"events.out.tfevents.{time.time():.6f}.{socket.gethostname()}.{os.getpid()}"
+        self._file = (logdir / name).open("ab")
+        self._records = RecordWriter(self._file)
+        self._write(Event(wall_time=time.time(), file_version="brain.Event:2"))
+
+    def _write(self, event: Any) -> None:
+        self._records.write(event.SerializeToString())
+        self._file.flush()  # a crashed run keeps every scalar it logged
 
     def add(self, step: int, values: dict[str, float]) -> None:
-        if self._writer is None:
+        if self._file is None:
             return
         summary = self._summary(value=[self._summary.Value(tag=k, simple_value=float(v)) for k, v in values.items()])
-        self._writer.add_event(self._event(wall_time=time.time(), step=step, summary=summary))
+        self._write(self._event(wall_time=time.time(), step=step, summary=summary))
 
     def close(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
+        if self._file is not None:
+            self._file.close()
+            self._file = None
