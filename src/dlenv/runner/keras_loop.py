@@ -50,16 +50,17 @@ def epoch_order(n: int, seed: int, epoch: int) -> np.ndarray:
     return np.random.default_rng((seed, epoch)).permutation(n)
 
 
+def batches_per_epoch(n: int, batch_size: int) -> int:
+    return max(1, n // batch_size)
+
+
 def batch_rows(n: int, batch_size: int, seed: int, epochs: range) -> Iterator[np.ndarray]:
-    """The rows of every batch of `epochs`, one epoch after another."""
+    """The rows of every batch of `epochs`, one epoch after another. Every batch is full (the few
+    examples left over sit this epoch out and not the next), so TF traces the train step once."""
     for epoch in epochs:
         order = epoch_order(n, seed, epoch)
-        for start in range(0, n, batch_size):
+        for start in range(0, batches_per_epoch(n, batch_size) * batch_size, batch_size):
             yield order[start : start + batch_size]
-
-
-def batches_per_epoch(n: int, batch_size: int) -> int:
-    return math.ceil(n / batch_size)
 
 
 class RunnerCallback(keras.callbacks.Callback):
