@@ -26,6 +26,20 @@ LEARNS = {
         < 1e-6
     ),
     "wide_deep": lambda m: m["auc"] > 0.7 and m["auc_wide_deep"] >= m["auc_wide"],
+    "tf_dnn": lambda m: m["accuracy"] > 0.9,
+    "tf_gradients": lambda m: (
+        m["accuracy_relu"] > 0.85
+        and m["accuracy_bn"] > 0.85
+        and m["accuracy_sigmoid"] < 0.5  # its first layers barely move: the gradient vanished on the way
+        and m["vanishing_ratio_sigmoid"] < 1e-3 * m["vanishing_ratio_bn"]
+        and m["exploding_unclipped_diverged_at"] is not None
+        and m["exploding_clipped_diverged_at"] is None
+    ),
+    "tf_regularization": lambda m: (
+        m["train_accuracy_plain"] == 1.0  # the plain network memorised its few examples
+        and min(m["val_accuracy_plain"], m["val_accuracy_dropout"], m["val_accuracy_bn"]) > 0.8
+        and max(m["gap_dropout"], m["gap_bn"]) < 0.8 * m["gap_plain"]  # validation loss - training loss
+    ),
     "hparam": lambda m: m["best_value"] > 0.85 and m["trials_complete"] + m["trials_pruned"] == 8,
     "dedup": lambda m: m["recall"] >= 0.95 and m["precision"] > 0.4 and m["docs_per_s"] >= m["datasketch_docs_per_s"],
     "transformer": lambda m: m["exact_match"] > 0.5 and m["bleu"] > 70 and len(m["translations"]) == 5,
