@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import torch
 
+from dlenv.errors import DlenvError
 from dlenv.runner import Result
 from dlenv.runner.context import Context
 from dlenv.runner.torch_loop import seed_everything
@@ -45,6 +46,8 @@ SMOKE = {"steps": 60, "sft_steps": 150, "reward_steps": 80, "pairs": 1000}
 
 
 def train(ctx: Context, cfg: Config) -> Result:
+    if cfg.beta <= 0:
+        raise DlenvError(f"--set beta={cfg.beta}: DPO's β must be positive (0.1 is usual)")
     import datasets
     import transformers
 
