@@ -31,10 +31,10 @@ class Config:
     base_steps: int = 600
     base_lr: float = 3e-3
     # Tiny Llama's shape: rank-8 adapters on q_proj and v_proj are 0.93 % of its weights; the MLP is 4×
-    # hidden (Qwen2.5-0.5B's is 5.4×) and 6 query heads share 1 key/value head (Qwen2.5: 14 share 2).
+    # hidden (Qwen2.5-0.5B's is 5.4×) and 3 query heads of 64 share one key/value head (Qwen2.5: 14 share 2).
     hidden: int = 192
     layers: int = 2
-    heads: int = 6
+    heads: int = 3
     kv_heads: int = 1
     intermediate: int = 768
     steps: int = 200

@@ -30,10 +30,10 @@ class Config:
     base_steps: int = 600
     base_lr: float = 3e-3
     # The lora lesson's tiny Llama. bitsandbytes' CPU inference kernel wants every linear layer's output
-    # size a multiple of 32: 6 heads of 32 share 1 key/value head (32 wide).
+    # size a multiple of 32: 3 heads of 64 share one key/value head (64 wide).
     hidden: int = 192
     layers: int = 2
-    heads: int = 6
+    heads: int = 3
     kv_heads: int = 1
     intermediate: int = 768
     steps: int = 200

@@ -18,6 +18,21 @@ pytest.importorskip("sklearn")
 # What each smoke run must show. Chance: accuracy 0.1 (ten classes), r2 0 (predicting the mean).
 LEARNS = {
     "classification": lambda m: m["accuracy"] > 0.85,
+    # lora, qlora: the new task's answer is one of the 3-6 prompt letters (chance about 0.22 when the model
+    # picks one); the base, before the adapters, scores about 0.
+    "lora": lambda m: (
+        m["loss_end"] < 0.5 * m["loss_start"]
+        and m["exact_match"] > 0.4 > m["base_exact_match"] + 0.3
+        and m["trainable_fraction"] <= 0.01
+        and m["merge_max_abs_diff"] < 1e-3
+        and m["hand_vs_peft_max_abs_diff"] < 1e-4
+        and m["reload_max_abs_diff"] < 1e-5
+    ),
+    "qlora": lambda m: (
+        m["loss_end"] < 0.5 * m["loss_start"]
+        and m["exact_match"] > 0.35 > m["base_exact_match"] + 0.25
+        and m["weight_bytes_4bit"] < 0.3 * m["weight_bytes_full"]
+    ),
     "regression": lambda m: m["r2"] > 0.2,
     "custom": lambda m: (
         m["accuracy"] > 0.85
@@ -45,6 +60,8 @@ LEARNS = {
     "transformer": lambda m: m["exact_match"] > 0.5 and m["bleu"] > 70 and len(m["translations"]) == 5,
     "rnn_sentiment": lambda m: m["accuracy"] > 0.9 and m["bag_of_words_accuracy"] < 0.7,
     "text_generation": lambda m: m["perplexity"] < 0.25 * m["uniform_perplexity"] and len(m["samples"]) == 2,
+    "prompting": lambda m: m["zero_shot_accuracy"] < 0.5 and m["few_shot_accuracy"] > m["zero_shot_accuracy"] + 0.2,
+    "rlhf": lambda m: m["reward_accuracy"] > 0.6 and m["dpo_margin_end"] > m["dpo_margin_start"] + 0.1,
     "text": lambda m: m["neighbour_same_kind"] > 0.6 and m["unknown_rate_words"] > 0.2 and m["unknown_rate_bpe"] == 0,
     "tensors": lambda m: (
         m["slope_error"] < 0.2
