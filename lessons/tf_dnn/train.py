@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from dlenv.runner import Result
 from dlenv.runner.context import Context
-from dlenv.runner.keras_loop import fit, keras, setup
+from dlenv.runner.keras_loop import fit, keras, require, setup
 from lessons.tf_dnn import data
 from lessons.tf_dnn.model import dnn
 
@@ -31,6 +31,7 @@ SMOKE = {"steps": 25}
 
 
 def train(ctx: Context, cfg: Config) -> Result:
+    require(cfg, positive=("batch_size", "lr", "width", "depth"), fractions=("dropout",))
     setup(ctx)
     split = data.digits()
     model = dnn(split.x_train.shape[1], cfg.width, cfg.depth, cfg.dropout)

@@ -19,7 +19,7 @@ import numpy as np
 
 from dlenv.runner import Result
 from dlenv.runner.context import Context
-from dlenv.runner.keras_loop import fit, keras, setup
+from dlenv.runner.keras_loop import fit, keras, require, setup
 from lessons.tf_dnn import data
 from lessons.tf_gradients.gradients import Trajectory, layer_gradient_norms, train_with_sgd, vanishing_ratio
 from lessons.tf_gradients.model import KINDS, deep_network, exploding_network, side_by_side
@@ -47,6 +47,8 @@ SMOKE = {"steps": 8, "explode_steps": 200}
 
 
 def train(ctx: Context, cfg: Config) -> Result:
+    require(cfg, positive=("depth", "width", "batch_size", "lr", "probe", "gain", "clip_norm", "explode_steps",
+                           "explode_lr"))  # fmt: skip
     setup(ctx)
     split = data.digits()
     inputs = split.x_train.shape[1]

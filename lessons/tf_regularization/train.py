@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dlenv.errors import DlenvError
 from dlenv.runner import Result
 from dlenv.runner.context import Context
-from dlenv.runner.keras_loop import fit, keras, setup
+from dlenv.runner.keras_loop import fit, keras, require, setup
 from lessons.tf_dnn import data
 from lessons.tf_regularization.model import KINDS, network, side_by_side
 
@@ -33,8 +34,11 @@ SMOKE = {"steps": 100}
 
 
 def train(ctx: Context, cfg: Config) -> Result:
+    require(cfg, positive=("train_size", "batch_size", "lr", "width", "depth"), fractions=("dropout", "input_dropout"))
     setup(ctx)
     split = data.digits(train=cfg.train_size)
+    if len(split.x_train) < cfg.train_size:
+        raise DlenvError(f"--set train_size={cfg.train_size}: the digits have {len(split.x_train)} training examples")
     inputs = split.x_train.shape[1]
     networks = {kind: network(kind, cfg.depth, cfg.width, inputs, cfg.dropout, cfg.input_dropout) for kind in KINDS}
     model = side_by_side(networks, inputs)

@@ -133,3 +133,20 @@ def test_a_diverging_keras_run_exits_1_naming_the_epoch_and_the_fix(tmp_path):
     error, hint = proc.stderr.strip().splitlines()[-2:]
     assert error == "error: training diverged at step 1: loss is nan"
     assert hint == "hint: lower the learning rate, e.g. --set lr=1"
+
+
+def test_a_training_set_larger_than_the_digits_is_bad_input(tmp_path):
+    proc = dlenv_run("tf_regularization", "--smoke", "--set", "train_size=5000", out=tmp_path, check=False)
+    assert proc.returncode == 2
+    error = proc.stderr.strip().splitlines()[-1]
+    assert error == "error: --set train_size=5000: the digits have 1079 training examples"
+
+
+def test_resuming_with_another_model_is_bad_input_not_a_traceback(tmp_path):
+    dlenv_run("tf_dnn", "--steps", "1", "--checkpoint-every", "1", out=tmp_path)
+    proc = dlenv_run("tf_dnn", "--steps", "2", "--resume", "--set", "width=64", out=tmp_path, check=False)
+    assert proc.returncode == 2
+    error, hint = proc.stderr.strip().splitlines()[-2:]
+    checkpoint = tmp_path / "checkpoints" / "step-00000001.ckpt"
+    assert error == f"error: --resume: {checkpoint} holds another model than this run builds"
+    assert hint.startswith("hint: resume with the --set values")

@@ -30,6 +30,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TF's C++ start-up notices 
 import keras
 import numpy as np
 
+from dlenv.errors import DlenvError
 from dlenv.runner import Result
 from dlenv.runner.context import Context, Stopped
 
@@ -42,6 +43,16 @@ def setup(ctx: Context) -> None:
     if ctx.device == "cpu":
         tf.config.set_visible_devices([], "GPU")
     keras.utils.set_random_seed(ctx.seed)
+
+
+def require(cfg: Any, positive: Sequence[str] = (), fractions: Sequence[str] = ()) -> None:
+    """Bad settings as one line naming them: sizes and rates above zero, probabilities in [0, 1)."""
+    for name in positive:
+        if not getattr(cfg, name) > 0:
+            raise DlenvError(f"--set {name}={getattr(cfg, name)}: must be above 0")
+    for name in fractions:
+        if not 0 <= getattr(cfg, name) < 1:
+            raise DlenvError(f"--set {name}={getattr(cfg, name)}: must be at least 0 and below 1")
 
 
 def epoch_order(n: int, seed: int, epoch: int) -> np.ndarray:
@@ -105,6 +116,15 @@ class RunnerCallback(keras.callbacks.Callback):
             state = dict(saved)
         self.model.optimizer.build(self.model.trainable_variables)
         for prefix, variables in (("model", self.model.variables), ("optimizer", self.model.optimizer.variables)):
+            saved_count = sum(k.startswith(f"{prefix}/") for k in state)
+            shapes_match = saved_count == len(variables) and all(
+                state[f"{prefix}/{i}"].shape == tuple(v.shape) for i, v in enumerate(variables)
+            )
+            if not shapes_match:
+                raise DlenvError(
+                    f"--resume: {path} holds another {prefix} than this run builds",
+                    hint="resume with the --set values the run was started with, or start afresh",
+                )
             for i, variable in enumerate(variables):
                 variable.assign(state[f"{prefix}/{i}"])
         self.restored = state
@@ -185,6 +205,6 @@ def fit(
     if runner.stop_signal is not None:
         raise Stopped(runner.epoch, runner.stop_signal)
     metrics = evaluate()
-    epochs_run = runner.epoch - start
-    throughput = len(x) * epochs_run / runner.training_seconds if runner.training_seconds else 0.0
+    samples = (runner.epoch - start) * batches_per_epoch(len(x), batch_size) * min(batch_size, len(x))
+    throughput = samples / runner.training_seconds if runner.training_seconds else 0.0
     return Result(metrics=metrics, throughput_unit=unit, throughput=throughput, steps=runner.epoch)
