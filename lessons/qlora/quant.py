@@ -54,6 +54,16 @@ def quantization_config(compute_dtype: torch.dtype, double_quant: bool = True):
     )
 
 
+def keep_backward_on_cpu(model: nn.Module) -> None:
+    """Stop bitsandbytes (0.50) from repacking 4-bit weights for its AVX512-BF16 CPU kernel whenever it
+    sees a forward in eval mode without gradients (an evaluation, a generate()). That layout has no
+    backward: later training steps would run through it and silently drop the gradient flowing to the
+    layers below, so only the last layers' adapters would learn."""
+    for module in model.modules():
+        if hasattr(module, "support_avx512bf16_for_cpu"):
+            module.support_avx512bf16_for_cpu = False
+
+
 def weight_bytes(model: nn.Module) -> int:
     """Bytes of the model's parameters and buffers (a tied weight once), plus each 4-bit weight's
     quantisation state (its absmax per block, NF4 code book and, with double quantisation, the
