@@ -12,8 +12,11 @@ from pathlib import Path
 import pytest
 from support import TEST_DEVICE, dlenv_run, metrics
 
-pytest.importorskip("torch")
+from dlenv.runner.frameworks import TORCH, installed, lesson_framework
+
 pytest.importorskip("sklearn")
+# A row whose TensorFlow has its own environment runs the Keras lessons' smoke there, without torch.
+needs_torch = pytest.mark.skipif(not installed(TORCH), reason="torch is not installed")
 
 # What each smoke run must show. Chance: accuracy 0.1 (ten classes), r2 0 (predicting the mean).
 LEARNS = {
@@ -77,6 +80,7 @@ LEARNS = {
 
 @pytest.mark.parametrize("lesson", LEARNS)
 def test_smoke_run_learns(lesson, tmp_path):
+    pytest.importorskip(lesson_framework(lesson))
     dlenv_run(lesson, "--smoke", out=tmp_path)
     report = metrics(tmp_path)
     assert LEARNS[lesson](report["metrics"]), report["metrics"]
@@ -85,6 +89,7 @@ def test_smoke_run_learns(lesson, tmp_path):
     assert list((tmp_path / "tb").glob("events.out.tfevents.*"))
 
 
+@needs_torch
 def test_smoke_runs_with_the_same_seed_end_alike(tmp_path):
     dlenv_run("classification", "--smoke", "--seed", "3", out=tmp_path / "a")
     dlenv_run("classification", "--smoke", "--seed", "3", out=tmp_path / "b")
@@ -101,6 +106,7 @@ def wait_for_checkpoint(folder: Path, at_least: int, timeout: float = 120) -> No
     raise AssertionError(f"no checkpoint at step >= {at_least} in {folder}")
 
 
+@needs_torch
 def test_a_run_killed_mid_training_resumes_to_the_same_result(tmp_path):
     args = ["classification", "--steps", "400", "--checkpoint-every", "20", "--seed", "1"]
     dlenv_run(*args, out=tmp_path / "whole")
@@ -122,6 +128,7 @@ def test_a_run_killed_mid_training_resumes_to_the_same_result(tmp_path):
     assert metrics(out)["metrics"] == metrics(tmp_path / "whole")["metrics"]
 
 
+@needs_torch
 def test_sigterm_saves_a_checkpoint_and_resume_finishes(tmp_path):
     out = tmp_path / "run"
     args = ["classification", "--steps", "2000", "--checkpoint-every", "1000"]
@@ -141,6 +148,7 @@ def test_sigterm_saves_a_checkpoint_and_resume_finishes(tmp_path):
     assert (out / "checkpoints" / f"step-{stopped_at:08d}.ckpt").exists()
 
 
+@needs_torch
 def test_a_diverging_run_exits_1_naming_the_step_and_the_fix(tmp_path):
     proc = dlenv_run("regression", "--smoke", "--set", "lr=10", out=tmp_path, check=False)
     assert proc.returncode == 1
@@ -149,6 +157,7 @@ def test_a_diverging_run_exits_1_naming_the_step_and_the_fix(tmp_path):
     assert hint == "hint: lower the learning rate, e.g. --set lr=1"
 
 
+@needs_torch
 def test_hparam_resume_continues_the_same_study(tmp_path):
     dlenv_run("hparam", "--smoke", "--steps", "4", out=tmp_path)
     first = metrics(tmp_path)["steps"]
