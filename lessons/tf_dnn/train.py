@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from dlenv.runner import Result
 from dlenv.runner.context import Context
-from dlenv.runner.keras_loop import fit, keras, require, setup
+from dlenv.runner.keras_loop import fit, keras, require, setup  # keras with its backend set to TF
 from lessons.tf_dnn import data
 from lessons.tf_dnn.model import dnn
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from dlenv.runner import Result
 from dlenv.runner.context import Context
-from dlenv.runner.keras_loop import fit, keras, require, setup
+from dlenv.runner.keras_loop import fit, keras, require, setup  # keras with its backend set to TF
 from lessons.tf_dnn import data
 from lessons.tf_gradients.gradients import Trajectory, layer_gradient_norms, train_with_sgd, vanishing_ratio
 from lessons.tf_gradients.model import KINDS, deep_network, exploding_network, side_by_side
@@ -68,16 +68,7 @@ def train(ctx: Context, cfg: Config) -> Result:
     def evaluate() -> dict[str, object]:
         scores = model.evaluate(split.x_test, labels(split.y_test), verbose=0, return_dict=True)
         trained = {kind: layer_gradient_norms(net, probe_x, probe_y) for kind, net in networks.items()}
-        runs = {}
-        for name, clip in (("unclipped", None), ("clipped", cfg.clip_norm)):
-            keras.utils.set_random_seed(ctx.seed)  # both start from the same weights, resumed or not
-            exploding = exploding_network(cfg.depth, cfg.width, inputs, cfg.gain)
-            runs[name] = train_with_sgd(
-                exploding, split.x_train, split.y_train, steps=cfg.explode_steps, batch_size=cfg.batch_size,
-                lr=cfg.explode_lr, clip_norm=clip, seed=ctx.seed,
-            )  # fmt: skip
-        unclipped, clipped = runs["unclipped"], runs["clipped"]
-        clipped_accuracy = float(np.mean(exploding.predict(split.x_test, verbose=0).argmax(1) == split.y_test))
+        unclipped, clipped, clipped_accuracy = explode(cfg, split, ctx.seed)
         plot(at_start, trained, unclipped, clipped, cfg, ctx.out / PLOT)
         return {
             **{f"vanishing_ratio_{kind}": vanishing_ratio(at_start[kind]) for kind in KINDS},
@@ -92,6 +83,19 @@ def train(ctx: Context, cfg: Config) -> Result:
 
     return fit(ctx, model, split.x_train, labels(split.y_train), evaluate, batch_size=cfg.batch_size,
                validation_data=(split.x_val, labels(split.y_val)))  # fmt: skip
+
+
+def explode(cfg: Config, split: data.Split, seed: int) -> tuple[Trajectory, Trajectory, float]:
+    """The too-wide ReLU network, trained twice from the same weights: without clipping, then with it.
+    Returns both trajectories and the clipped network's test accuracy."""
+    runs = []
+    for clip in (None, cfg.clip_norm):
+        keras.utils.set_random_seed(seed)  # the same starting weights, in a fresh or a resumed run alike
+        network = exploding_network(cfg.depth, cfg.width, split.x_train.shape[1], cfg.gain)
+        settings = {"steps": cfg.explode_steps, "batch_size": cfg.batch_size, "lr": cfg.explode_lr, "seed": seed}
+        runs.append(train_with_sgd(network, split.x_train, split.y_train, clip_norm=clip, **settings))
+    accuracy = float(np.mean(network.predict(split.x_test, verbose=0).argmax(1) == split.y_test))
+    return runs[0], runs[1], accuracy
 
 
 def plot(at_start: dict[str, list[float]], trained: dict[str, list[float]], unclipped: Trajectory,
