@@ -10,13 +10,14 @@ import sys
 import pytest
 
 from dlenv.errors import DlenvError
+from dlenv.facts import release_tuple
 from dlenv.requirements import tensorflow_requirement
 from dlenv.runner import frameworks
 from dlenv.runner.frameworks import lesson_framework, require_tensorflow
 
 
-def rows_with_tensorflow(matrix) -> list[str]:
-    return [row.name for row in matrix.rows.values() if row.tensorflow]
+def rows_running(matrix, lesson: str) -> list[str]:
+    return [row.name for row in matrix.rows.values() if lesson in row.lessons]
 
 
 def row_without_tensorflow(matrix):
@@ -38,13 +39,26 @@ def test_dlenv_run_on_a_row_without_tensorflow_exits_2_naming_the_rows_that_have
                           capture_output=True, text=True, env=env, timeout=120)  # fmt: skip
     assert proc.returncode == 2
     error, hint = proc.stderr.strip().splitlines()
-    with_tf = rows_with_tensorflow(matrix)
+    running = rows_running(matrix, "tf_dnn")
     assert error == (
-        f"error: lesson tf_dnn needs TensorFlow, which row {row.name} does not pin; rows with it: {', '.join(with_tf)}"
+        f"error: lesson tf_dnn needs TensorFlow, which row {row.name} does not pin; "
+        f"rows that run it: {', '.join(running)}"
     )
-    assert row.name not in with_tf and len(with_tf) >= 1
+    assert row.name not in running and len(running) >= 1
     assert hint == f"hint: {row.no_tensorflow_reason}"
     assert not out.exists()  # refused before the run began
+
+
+def test_a_row_whose_tensorflow_predates_keras_3_is_refused_with_the_reason(matrix):
+    """TensorFlow 2.14 (the last built for CUDA 11.8) ships Keras 2; the lessons use Keras 3."""
+    row = next(row for row in matrix.rows.values() if row.tensorflow and "tf_dnn" not in row.lessons)
+    assert release_tuple(row.tensorflow) < (2, 16)
+    with pytest.raises(DlenvError) as error:
+        require_tensorflow("tf_dnn", row.name)
+    assert error.value.message == (
+        f"lesson tf_dnn does not run on row {row.name}; rows that run it: {', '.join(rows_running(matrix, 'tf_dnn'))}"
+    )
+    assert error.value.hint.startswith(f"TensorFlow {row.tensorflow} comes with Keras 2")
 
 
 def test_the_row_check_comes_before_tensorflow_is_imported(matrix, tmp_path):
@@ -52,6 +66,7 @@ def test_the_row_check_comes_before_tensorflow_is_imported(matrix, tmp_path):
 import sys
 from pathlib import Path
 from dlenv.errors import DlenvError
+from dlenv.facts import release_tuple
 from dlenv.runner import RunOptions, run
 try:
     run("tf_gradients", RunOptions(out=Path({str(tmp_path)!r})))
@@ -65,7 +80,7 @@ except DlenvError as error:
 
 def test_a_missing_tensorflow_names_the_rows_pin_to_install(matrix, monkeypatch):
     monkeypatch.setattr(frameworks, "installed", lambda package: False)
-    for row in (r for r in matrix.rows.values() if r.tensorflow):
+    for row in (r for r in matrix.rows.values() if "tf_dnn" in r.lessons):
         with pytest.raises(DlenvError) as error:
             require_tensorflow("tf_dnn", row.name)
         assert error.value.message == "lesson tf_dnn needs TensorFlow, which is not installed here"
@@ -83,6 +98,6 @@ def test_a_missing_tensorflow_on_an_unknown_row_points_at_the_tf_extra(monkeypat
 
 def test_a_row_with_tensorflow_installed_passes(matrix, monkeypatch):
     monkeypatch.setattr(frameworks, "installed", lambda package: True)
-    for name in rows_with_tensorflow(matrix):
+    for name in rows_running(matrix, "tf_dnn"):
         require_tensorflow("tf_dnn", name)
     require_tensorflow("tf_dnn", "a-row-the-matrix-does-not-know")

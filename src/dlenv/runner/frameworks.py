@@ -9,6 +9,7 @@ import importlib.util
 from dlenv.errors import DlenvError
 
 TORCH, TENSORFLOW = "torch", "tensorflow"
+KERAS_3_TENSORFLOW = (2, 16)  # TensorFlow 2.16 made Keras 3 its keras (TF 2.16 release notes)
 
 
 def lesson_framework(name: str) -> str:
@@ -21,19 +22,30 @@ def installed(package: str) -> bool:
 
 
 def require_tensorflow(lesson: str, row_name: str | None) -> None:
-    """Fail with the rows that pin TensorFlow when this row has none, or with what to install when the
-    row has one but it is missing here. A row the matrix does not know is only checked for TF itself."""
+    """Fail with the rows that run `lesson` when this row does not (no TensorFlow, or one too old for
+    Keras 3), or with what to install when the row runs it but TensorFlow is missing here. A row the
+    matrix does not know is only checked for TensorFlow itself."""
+    from dlenv.facts import release_tuple
     from dlenv.matrix import load_matrix
     from dlenv.paths import default_matrix_path
     from dlenv.requirements import tensorflow_requirement
 
     rows = load_matrix(default_matrix_path()).rows
-    with_tf = [row.name for row in rows.values() if row.tensorflow]
+    running = ", ".join(row.name for row in rows.values() if lesson in row.lessons)
     row = rows.get(row_name) if row_name else None
     if row is not None and not row.tensorflow:
         raise DlenvError(
-            f"lesson {lesson} needs TensorFlow, which row {row.name} does not pin; rows with it: {', '.join(with_tf)}",
+            f"lesson {lesson} needs TensorFlow, which row {row.name} does not pin; rows that run it: {running}",
             hint=row.no_tensorflow_reason,
+        )
+    if row is not None and lesson not in row.lessons:
+        keras2 = release_tuple(row.tensorflow) < KERAS_3_TENSORFLOW
+        raise DlenvError(
+            f"lesson {lesson} does not run on row {row.name}; rows that run it: {running}",
+            hint=f"TensorFlow {row.tensorflow} comes with Keras 2; the Keras lessons are written for Keras 3 "
+            "(TensorFlow 2.16 and later)"
+            if keras2
+            else None,
         )
     if not installed(TENSORFLOW):
         if row is not None:
