@@ -114,3 +114,12 @@ def test_bad_settings_exit_2_with_one_line(tmp_path, setting, message):
     assert proc.returncode == 2
     error, hint = proc.stderr.strip().splitlines()[-2:]
     assert error.startswith(message) and hint.startswith("hint: ")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_the_smoke_run_learns_on_a_gpu_with_bf16_autocast(tmp_path):
+    dlenv_run("lora", "--smoke", "--device", "cuda", out=tmp_path)
+    report = metrics(tmp_path)
+    m = report["metrics"]
+    assert report["device"] == "cuda" and m["loss_end"] < 0.5 * m["loss_start"] and m["exact_match"] > 0.4
+    assert m["merge_max_abs_diff"] < 1e-3 and m["reload_max_abs_diff"] < 1e-5

@@ -85,3 +85,14 @@ def test_a_gpu_the_bitsandbytes_library_cannot_serve_is_refused(monkeypatch):
     assert problem is not None and problem.exit_code == 2
     assert "Tesla M60" in problem.message and "cannot run 4-bit" in problem.message and problem.hint
     assert quant.four_bit_problem("cpu") is None  # the CPU backend of 0.48 serves the same machine
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_the_smoke_run_learns_on_a_gpu_with_bf16_compute_and_paged_adamw(tmp_path):
+    if quant.four_bit_problem("cuda"):  # the refusal itself is tested above; here the GPU path must work
+        pytest.skip(str(quant.four_bit_problem("cuda")))
+    dlenv_run("qlora", "--smoke", "--device", "cuda", out=tmp_path)
+    m = metrics(tmp_path)["metrics"]
+    assert m["compute_dtype"] in ("bfloat16", "float16") and m["optimizer"] == "PagedAdamW"
+    assert m["loss_end"] < 0.5 * m["loss_start"] and m["exact_match"] > 0.35
+    assert m["cuda_peak_bytes"] > 0 and m["weight_bytes_4bit"] < 0.3 * m["weight_bytes_full"]
