@@ -96,3 +96,13 @@ def test_the_smoke_run_learns_on_a_gpu_with_bf16_compute_and_paged_adamw(tmp_pat
     assert m["compute_dtype"] in ("bfloat16", "float16") and m["optimizer"] == "PagedAdamW"
     assert m["loss_end"] < 0.5 * m["loss_start"] and m["exact_match"] > 0.35
     assert m["cuda_peak_bytes"] > 0 and m["weight_bytes_4bit"] < 0.3 * m["weight_bytes_full"]
+
+
+def test_checkpoints_hold_the_adapters_only_and_resume(tmp_path):
+    folder = save_tiny_llama(tmp_path / "model")
+    out, args = tmp_path / "run", ["qlora", "--set", f"model={folder}", "--set", "eval_examples=8"]
+    dlenv_run(*args, "--steps", "6", "--checkpoint-every", "3", out=out)
+    state = torch.load(out / "checkpoints" / "step-00000006.ckpt", weights_only=True)["model"]
+    assert state and all("lora_" in key for key in state)  # no 4-bit base weights, no quantisation state
+    dlenv_run(*args, "--steps", "9", "--checkpoint-every", "3", "--resume", out=out)
+    assert metrics(out)["steps"] == 9 and (out / "checkpoints" / "step-00000009.ckpt").is_file()
