@@ -9,10 +9,10 @@ What "memory" is differs by device, and says so in extra_info:
   peak); they are alike for both variants, so with them the ratio would be somewhat closer to 1.
 
 Step time: the two steps alternate round by round (full runs in each round's untimed setup), so a busy
-machine slows both alike. LoRA still back-propagates through every frozen layer and saves only the
-weight gradients and the optimizer update, so on a CPU the ratio depends on size and threads (from about
-1 at hidden 128-512 on two busy cores to 0.6 at hidden 512 on one); it is reported there, and asserted
-below 1 on CUDA, where the model is large enough for the saving to be clear.
+machine slows both alike. LoRA still back-propagates through every frozen layer and saves only
+the weight gradients and the optimizer update, so on a CPU the ratio depends on the shapes (0.6 for
+this model on 8 × 64 tokens, one or two cores; near 1 with short 17-token batches at hidden 128-512).
+It is reported there, and asserted below 1 on CUDA, where the model is large enough for a clear saving.
 """
 
 from __future__ import annotations
