@@ -16,7 +16,12 @@ import numpy as np
 import pytest
 from support import dlenv_run, metrics
 
-pytest.importorskip("tensorflow")
+from dlenv.runner.frameworks import TENSORFLOW, installed
+
+# The lessons run in their own processes: importing TensorFlow here would only cost the test process
+# seconds and a gigabyte (and put it in sys.modules for the tests that check nobody imports it).
+if not installed(TENSORFLOW):
+    pytest.skip("TensorFlow is not installed", allow_module_level=True)
 pytest.importorskip("sklearn")
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
