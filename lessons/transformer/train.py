@@ -29,6 +29,7 @@ class Config:
     dropout: float = 0.0  # the generated task has no noise to regularise against; Multi30k wants 0.1
     fused_attention: bool = True  # false: the explicit softmax(QKᵀ/√d_k)·V of model.attention, step by step
     warmup: int = 100
+    cooldown: float = 0.2  # the last fifth of the steps takes the learning rate linearly to zero
     lr_factor: float = 0.5
     label_smoothing: float = 0.1
     beam_width: int = 4
@@ -53,6 +54,14 @@ def noam(step: int, d_model: int, warmup: int, factor: float) -> float:
     return factor * d_model**-0.5 * min(step**-0.5, step * warmup**-1.5)
 
 
+def cooled(lr: float, step: int, steps: int, cooldown: float) -> float:
+    """The schedule's rate, taken linearly to zero over the last `cooldown` of the run, so the weights
+    settle instead of ending mid-jitter (the paper averages its last five checkpoints for this, §6.1;
+    a cool-down does it in one run: Hägele et al., 2024)."""
+    left = (steps - step) / max(1.0, cooldown * steps)
+    return lr * min(1.0, max(0.0, left))
+
+
 def train(ctx: Context, cfg: Config) -> Result:
     seed_everything(ctx.seed)
     train_pairs, test_pairs = data.numbers() if cfg.dataset == "numbers" else data.multi30k(cfg.data_dir)
@@ -75,7 +84,7 @@ def train(ctx: Context, cfg: Config) -> Result:
 
     def loss_at(step: int) -> torch.Tensor:
         for group in optimizer.param_groups:
-            group["lr"] = noam(step, cfg.d_model, cfg.warmup, cfg.lr_factor)
+            group["lr"] = cooled(noam(step, cfg.d_model, cfg.warmup, cfg.lr_factor), step, ctx.steps, cfg.cooldown)
         batch = batch_indices(len(source), cfg.batch_size)
         src, tgt = trim(source[batch]).to(ctx.device), trim(target[batch]).to(ctx.device)
         logits = model(src, tgt[:, :-1])  # teacher forcing: predict word t+1 from words ≤ t
