@@ -98,7 +98,8 @@ def draw(fullname: str, group: list[Entry], folder: Path) -> Path:
     keys = dict.fromkeys(k for e in group for k, v in e.latest.extra.items() if _numeric(v))
     for key in keys:
         panels.append((key, [float(v) if _numeric(v := e.latest.extra.get(key)) else None for e in group]))
-    fig = Canvas(figsize=(6.4, 0.9 + 0.45 * len(labels) * len(panels)), layout="constrained")
+    # Each panel needs room for its title and its x ticks beside its bars, or the layout collapses.
+    fig = Canvas(figsize=(6.4, 0.6 + len(panels) * (0.75 + 0.3 * len(labels))), layout="constrained")
     axes = fig.subplots(len(panels), 1, squeeze=False)[:, 0]
     for ax, (title, values) in zip(axes, panels, strict=True):
         shown = [v if v is not None else 0.0 for v in values]
