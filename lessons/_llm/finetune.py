@@ -4,8 +4,10 @@ the device, and the measurements a user checks an adapter by (loss on a fixed ba
 from __future__ import annotations
 
 import math
+import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -15,6 +17,69 @@ from dlenv.errors import DlenvError, unknown
 from lessons._llm import tasks
 from lessons._llm.base import pretrained_base
 from lessons._llm.model import TinyLlama
+
+
+@dataclass
+class AdapterConfig:
+    """The settings lora and qlora share; each lesson's Config extends it."""
+
+    model: str = ""  # a Hugging Face id or a folder; empty: the tiny Llama pretrained on base_tasks
+    base_tasks: str = "copy,reverse,first"
+    task: str = "last"  # the new task the adapters learn
+    base_steps: int = 600
+    base_lr: float = 3e-3
+    # Tiny Llama's shape: rank-8 adapters on q_proj and v_proj are 0.93 % of its weights; the MLP is 4×
+    # hidden (Qwen2.5-0.5B's is 5.4×) and 3 query heads of 64 share one key/value head (Qwen2.5: 14 share 2).
+    hidden: int = 192
+    layers: int = 2
+    heads: int = 3
+    kv_heads: int = 1
+    intermediate: int = 768
+    steps: int = 200
+    batch_size: int = 32
+    lr: float = 1e-2  # tiny base; pretrained LLMs want about 2e-4
+    rank: int = 8
+    alpha: float = 16.0
+    dropout: float = 0.0
+    targets: str = "q_proj,v_proj"  # Hu et al. §7.1: adapting W_q and W_v together is the best use of a small budget
+    eval_examples: int = 200
+
+
+SMOKE = {"base_steps": 250, "steps": 60, "eval_examples": 100}
+
+
+@dataclass(frozen=True)
+class NewTask:
+    """The task the adapters learn: training examples, held-out ones, and a fixed batch of those to
+    measure the loss and compare logits on."""
+
+    name: str
+    train: list[tasks.Example]
+    test: list[tasks.Example]
+    test_batch: dict[str, torch.Tensor]
+
+    def loss_at(self, model: nn.Module, tokenizer, batch_size: int, device: str) -> Callable[[int], torch.Tensor]:
+        """The loss of step `step` on its own sample of the training examples (the same on a resume)."""
+
+        def loss(step: int) -> torch.Tensor:
+            batch = random.Random(step).sample(self.train, batch_size)
+            return model(**on(tasks.lm_batch(tokenizer, batch), device)).loss
+
+        return loss
+
+
+def new_task_and_base(cfg: AdapterConfig, out: Path, seed: int, device: str) -> tuple[str, str]:
+    """The new task's name, checked against the base's tasks, and the base model's id or folder."""
+    base_tasks = task_list("base_tasks", cfg.base_tasks)
+    task = new_task(cfg.task, base_tasks)
+    shape = TinyLlama(cfg.hidden, cfg.layers, cfg.heads, cfg.kv_heads, cfg.intermediate)
+    pretraining = {"steps": cfg.base_steps, "lr": cfg.base_lr, "seed": seed, "device": device}
+    return task, base_model_folder(cfg.model, out, shape, base_tasks, **pretraining)
+
+
+def task_examples(task: str, tokenizer, cfg: AdapterConfig, seed: int, device: str) -> NewTask:
+    test = examples(task, cfg.eval_examples, seed + 2)
+    return NewTask(task, examples(task, 20_000, seed + 1), test, on(tasks.lm_batch(tokenizer, test[:64]), device))
 
 
 def task_list(key: str, text: str) -> list[str]:

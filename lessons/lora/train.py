@@ -9,7 +9,6 @@ weights and must still give the same outputs, faster; the adapter is saved (OUT/
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 
 import torch
@@ -19,47 +18,23 @@ from dlenv.runner.context import Context
 from dlenv.runner.torch_loop import fit, seed_everything
 from lessons._llm import finetune, tasks
 from lessons._llm.adapters import AdapterCheckpoint
-from lessons._llm.model import TinyLlama, load_pretrained
+from lessons._llm.model import load_pretrained
 from lessons.lora.model import add_lora, copy_from_peft, parameter_counts
 
 
 @dataclass
-class Config:
-    model: str = ""  # a Hugging Face id or a folder; empty: the tiny Llama pretrained below
-    base_tasks: str = "copy,reverse,first"
-    task: str = "last"  # the new task the adapters learn
-    base_steps: int = 600
-    base_lr: float = 3e-3
-    # Tiny Llama's shape: rank-8 adapters on q_proj and v_proj are 0.93 % of its weights; the MLP is 4×
-    # hidden (Qwen2.5-0.5B's is 5.4×) and 3 query heads of 64 share one key/value head (Qwen2.5: 14 share 2).
-    hidden: int = 192
-    layers: int = 2
-    heads: int = 3
-    kv_heads: int = 1
-    intermediate: int = 768
-    steps: int = 200
-    batch_size: int = 32
-    lr: float = 1e-2  # tiny base; pretrained LLMs want about 2e-4
-    rank: int = 8
-    alpha: float = 16.0
-    dropout: float = 0.0
-    targets: str = "q_proj,v_proj"  # §7.1: adapting W_q and W_v together is the best use of a small budget
-    eval_examples: int = 200
+class Config(finetune.AdapterConfig):
+    """finetune.AdapterConfig as it is: rank-8 adapters on q_proj and v_proj of the tiny Llama."""
 
 
-SMOKE = {"base_steps": 250, "steps": 60, "eval_examples": 100}
+SMOKE = finetune.SMOKE
 
 
 def train(ctx: Context, cfg: Config) -> Result:
     from peft import LoraConfig, PeftModel, get_peft_model
 
     seed_everything(ctx.seed)
-    base_tasks = finetune.task_list("base_tasks", cfg.base_tasks)
-    task = finetune.new_task(cfg.task, base_tasks)
-    shape = TinyLlama(cfg.hidden, cfg.layers, cfg.heads, cfg.kv_heads, cfg.intermediate)
-    folder = finetune.base_model_folder(
-        cfg.model, ctx.out, shape, base_tasks, steps=cfg.base_steps, lr=cfg.base_lr, seed=ctx.seed, device=ctx.device
-    )
+    task, folder = finetune.new_task_and_base(cfg, ctx.out, ctx.seed, ctx.device)
     dtype = torch.bfloat16 if cfg.model and ctx.device == "cuda" else torch.float32
     base, tokenizer = load_pretrained(folder, dtype=dtype)
     targets = finetune.lora_targets(base, cfg.targets)
@@ -69,9 +44,8 @@ def train(ctx: Context, cfg: Config) -> Result:
     model = get_peft_model(base, lora).to(ctx.device)
     trainable, total = parameter_counts(model)
 
-    train_set = finetune.examples(task, 20_000, ctx.seed + 1)
-    test_set = finetune.examples(task, cfg.eval_examples, ctx.seed + 2)
-    test_batch = finetune.on(tasks.lm_batch(tokenizer, test_set[:64]), ctx.device)
+    new = finetune.task_examples(task, tokenizer, cfg, ctx.seed, ctx.device)
+    test_set, test_batch = new.test, new.test_batch
     # B = 0: the adapted model is still the base, so these are the base's scores on the new task.
     loss_start = finetune.batch_loss(model, test_batch)
     base_exact = tasks.exact_match(model, tokenizer, test_set)
@@ -79,9 +53,7 @@ def train(ctx: Context, cfg: Config) -> Result:
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=cfg.lr)
     ctx.divergence_hint = f"lower the learning rate, e.g. --set lr={cfg.lr / 10:g}"
 
-    def loss_at(step: int) -> torch.Tensor:
-        batch = random.Random(step).sample(train_set, cfg.batch_size)
-        return model(**finetune.on(tasks.lm_batch(tokenizer, batch), ctx.device)).loss
+    loss_at = new.loss_at(model, tokenizer, cfg.batch_size, ctx.device)
 
     def evaluate() -> dict[str, object]:
         adapter_logits = finetune.logits(model, test_batch)

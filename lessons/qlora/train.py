@@ -7,7 +7,6 @@ stops with exit 2 and the doctor's fix: it never quietly trains in full precisio
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 from typing import Literal
 
@@ -18,37 +17,22 @@ from dlenv.runner.context import Context
 from dlenv.runner.torch_loop import fit, seed_everything
 from lessons._llm import finetune, tasks
 from lessons._llm.adapters import AdapterCheckpoint
-from lessons._llm.model import TinyLlama, load_pretrained
+from lessons._llm.model import load_pretrained
 from lessons.qlora import quant
 
 
 @dataclass
-class Config:
-    model: str = ""  # a Hugging Face id or a folder; empty: the tiny Llama the lesson pretrains
-    base_tasks: str = "copy,reverse,first"
-    task: str = "last"
-    base_steps: int = 600
-    base_lr: float = 3e-3
-    # The lora lesson's tiny Llama: 3 heads of 64 share one key/value head.
-    hidden: int = 192
-    layers: int = 2
-    heads: int = 3
-    kv_heads: int = 1
-    intermediate: int = 768
-    steps: int = 200
-    batch_size: int = 32
+class Config(finetune.AdapterConfig):
+    """finetune.AdapterConfig (the lora lesson's base, task and shape), with adapters on every layer."""
+
     lr: float = 3e-3  # tiny base, adapters on every layer (1e-2 overshoots); pretrained LLMs want about 2e-4
-    rank: int = 8
-    alpha: float = 16.0
-    dropout: float = 0.0
     targets: str = "all-linear"  # §4: adapters on every linear layer are what match full fine-tuning
     compute_dtype: Literal["auto", "float32", "bfloat16"] = "auto"  # auto: bf16 on a GPU, fp32 on the CPU
     double_quant: bool = True
     gradient_checkpointing: bool = True  # recompute activations in backward: the rest of QLoRA's memory saving
-    eval_examples: int = 200
 
 
-SMOKE = {"base_steps": 250, "steps": 60, "eval_examples": 100}
+SMOKE = finetune.SMOKE
 
 
 def train(ctx: Context, cfg: Config) -> Result:
@@ -58,12 +42,7 @@ def train(ctx: Context, cfg: Config) -> Result:
     if problem:
         raise problem
     seed_everything(ctx.seed)
-    base_tasks = finetune.task_list("base_tasks", cfg.base_tasks)
-    task = finetune.new_task(cfg.task, base_tasks)
-    shape = TinyLlama(cfg.hidden, cfg.layers, cfg.heads, cfg.kv_heads, cfg.intermediate)
-    folder = finetune.base_model_folder(
-        cfg.model, ctx.out, shape, base_tasks, steps=cfg.base_steps, lr=cfg.base_lr, seed=ctx.seed, device=ctx.device
-    )
+    task, folder = finetune.new_task_and_base(cfg, ctx.out, ctx.seed, ctx.device)
     compute = compute_dtype(cfg.compute_dtype, ctx.device)
     placement = {"device_map": {"": 0}} if ctx.device == "cuda" else {}
     base, tokenizer = load_pretrained(
@@ -83,9 +62,8 @@ def train(ctx: Context, cfg: Config) -> Result:
     model = get_peft_model(base, lora)
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
 
-    train_set = finetune.examples(task, 20_000, ctx.seed + 1)
-    test_set = finetune.examples(task, cfg.eval_examples, ctx.seed + 2)
-    test_batch = finetune.on(tasks.lm_batch(tokenizer, test_set[:64]), ctx.device)
+    new = finetune.task_examples(task, tokenizer, cfg, ctx.seed, ctx.device)
+    test_set, test_batch = new.test, new.test_batch
     loss_start = finetune.batch_loss(model, test_batch)
     base_exact = tasks.exact_match(model, tokenizer, test_set)
 
@@ -101,9 +79,7 @@ def train(ctx: Context, cfg: Config) -> Result:
         optimizer = torch.optim.AdamW(adapters, lr=cfg.lr)
     ctx.divergence_hint = f"lower the learning rate, e.g. --set lr={cfg.lr / 10:g}"
 
-    def loss_at(step: int) -> torch.Tensor:
-        batch = random.Random(step).sample(train_set, cfg.batch_size)
-        return model(**finetune.on(tasks.lm_batch(tokenizer, batch), ctx.device)).loss
+    loss_at = new.loss_at(model, tokenizer, cfg.batch_size, ctx.device)
 
     def evaluate() -> dict[str, object]:
         metrics = {
