@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,3 +29,18 @@ def dlenv_run(*args: str, out: Path, check: bool = True, threads: int = 2) -> su
 
 def metrics(out: Path) -> dict:
     return json.loads((out / "metrics.json").read_text())
+
+
+def alternating_medians(benchmark, measured: Callable[[], object], reference: Callable[[], object], rounds: int):
+    """Median seconds of `measured` (recorded by pytest-benchmark) and of `reference`, the two taking turns
+    round by round: the reference runs, timed, in each round's untimed setup, so a busy machine slows
+    both alike and their ratio stays fair."""
+    reference_times: list[float] = []
+
+    def time_reference() -> None:
+        began = time.perf_counter()
+        reference()
+        reference_times.append(time.perf_counter() - began)
+
+    benchmark.pedantic(measured, setup=time_reference, rounds=rounds, iterations=1)
+    return benchmark.stats.stats.median, statistics.median(reference_times)

@@ -18,11 +18,10 @@ It is reported there, and asserted below 1 on CUDA, where the model is large eno
 from __future__ import annotations
 
 import gc
-import statistics
-import time
 from collections.abc import Callable
 
 import pytest
+from support import alternating_medians
 
 torch = pytest.importorskip("torch")
 peft = pytest.importorskip("peft")
@@ -109,15 +108,7 @@ def test_lora_step_holds_at_most_half_the_memory_of_full_fine_tuning(benchmark):
     for _ in range(3):  # warm up both: allocator, kernels, optimizer state
         lora_step(), full_step()
 
-    full_times: list[float] = []
-
-    def time_full() -> None:
-        began = time.perf_counter()
-        full_step()
-        full_times.append(time.perf_counter() - began)
-
-    benchmark.pedantic(lora_step, setup=time_full, rounds=ROUNDS, iterations=1)
-    lora_s, full_s = benchmark.stats.stats.median, statistics.median(full_times)
+    lora_s, full_s = alternating_medians(benchmark, lora_step, full_step, ROUNDS)
     ratio = memory["lora"] / memory["full"]
     benchmark.extra_info.update(
         {

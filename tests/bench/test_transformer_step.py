@@ -2,17 +2,16 @@
 measured in the same run (goal: at most 1.10× the reference's time), with tokens/s, and on CUDA the
 model-FLOPs utilisation and peak memory.
 
-The two steps alternate round by round (the reference runs in each round's untimed setup and is
-timed there), so a machine busy with something else slows both alike and the ratio stays fair.
+The two steps alternate round by round (support.alternating_medians), so a machine busy with something
+else slows both alike and the ratio stays fair.
 """
 
 from __future__ import annotations
 
-import statistics
-import time
 from collections.abc import Callable
 
 import pytest
+from support import alternating_medians
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("pytest_benchmark")
@@ -95,15 +94,7 @@ def test_hand_built_train_step_is_within_ten_percent_of_torch(benchmark, fused):
     if DEVICE == "cuda":
         torch.cuda.reset_peak_memory_stats()
 
-    reference: list[float] = []
-
-    def time_reference() -> None:
-        began = time.perf_counter()
-        theirs()
-        reference.append(time.perf_counter() - began)
-
-    benchmark.pedantic(mine, setup=time_reference, rounds=ROUNDS, iterations=1)
-    ours, torchs = benchmark.stats.stats.median, statistics.median(reference)
+    ours, torchs = alternating_medians(benchmark, mine, theirs, ROUNDS)
     tokens = int((source != 0).sum() + (target[:, 1:] != 0).sum())  # words read and words predicted
     info = {
         "device": torch.cuda.get_device_name() if DEVICE == "cuda" else "cpu",
