@@ -126,18 +126,17 @@ def check_cuda(session: nox.Session, row: str) -> None:
 
 
 def uses_tensorflow(lesson: str) -> bool:
-    """A Keras lesson: one of its modules imports tensorflow or keras (read with ast, nothing imported)."""
-    for path in sorted((ROOT / "lessons" / lesson).rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0:
-                names = [node.module or ""]
-            else:
-                continue
-            if any(name.split(".")[0] in ("tensorflow", "keras") for name in names):
-                return True
-    return False
+    """A Keras lesson: its package says FRAMEWORK = "tensorflow", the declaration `dlenv run` reads too
+    (dlenv.runner.frameworks); read with ast, since this file runs outside the lessons' environment."""
+    tree = ast.parse((ROOT / "lessons" / lesson / "__init__.py").read_text(encoding="utf-8"))
+    declared = {
+        target.id: node.value.value
+        for node in tree.body
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    return declared.get("FRAMEWORK") == "tensorflow"
 
 
 def split_lessons(row: str) -> tuple[list[str], list[str]]:
