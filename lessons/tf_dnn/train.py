@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dlenv.runner import Result
+from dlenv.runner.config import require
 from dlenv.runner.context import Context
-from dlenv.runner.keras_loop import fit, keras, require, setup  # keras with its backend set to TF
+from dlenv.runner.keras_loop import fit, keras, setup  # keras with its backend set to TF
 from lessons.tf_dnn import data
 from lessons.tf_dnn.model import dnn
 

@@ -18,8 +18,9 @@ from pathlib import Path
 import numpy as np
 
 from dlenv.runner import Result
+from dlenv.runner.config import require
 from dlenv.runner.context import Context
-from dlenv.runner.keras_loop import fit, keras, require, setup  # keras with its backend set to TF
+from dlenv.runner.keras_loop import fit, keras, setup  # keras with its backend set to TF
 from lessons.tf_dnn import data
 from lessons.tf_gradients.gradients import Trajectory, layer_gradient_norms, train_with_sgd, vanishing_ratio
 from lessons.tf_gradients.model import KINDS, deep_network, exploding_network, side_by_side

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from dlenv.errors import DlenvError
 from dlenv.runner import Result
+from dlenv.runner.config import require
 from dlenv.runner.context import Context
-from dlenv.runner.keras_loop import fit, keras, require, setup  # keras with its backend set to TF
+from dlenv.runner.keras_loop import fit, keras, setup  # keras with its backend set to TF
 from lessons.tf_dnn import data
 from lessons.tf_regularization.model import KINDS, network, side_by_side
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import typing
+from collections.abc import Sequence
 from typing import Any, Literal, get_args, get_origin
 
 from dlenv.errors import DlenvError, did_you_mean
@@ -48,3 +49,13 @@ def build(config_cls: type, smoke: dict[str, Any] | None, sets: list[str]) -> An
             )
         values[key] = parse_value(key, text, hints[key])
     return config_cls(**values)
+
+
+def require(cfg: Any, positive: Sequence[str] = (), fractions: Sequence[str] = ()) -> None:
+    """Bad settings as one line naming them: sizes and rates above zero, probabilities in [0, 1)."""
+    for name in positive:
+        if not getattr(cfg, name) > 0:
+            raise DlenvError(f"--set {name}={getattr(cfg, name)}: must be above 0")
+    for name in fractions:
+        if not 0 <= getattr(cfg, name) < 1:
+            raise DlenvError(f"--set {name}={getattr(cfg, name)}: must be at least 0 and below 1")

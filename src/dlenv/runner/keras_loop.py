@@ -45,16 +45,6 @@ def setup(ctx: Context) -> None:
     keras.utils.set_random_seed(ctx.seed)
 
 
-def require(cfg: Any, positive: Sequence[str] = (), fractions: Sequence[str] = ()) -> None:
-    """Bad settings as one line naming them: sizes and rates above zero, probabilities in [0, 1)."""
-    for name in positive:
-        if not getattr(cfg, name) > 0:
-            raise DlenvError(f"--set {name}={getattr(cfg, name)}: must be above 0")
-    for name in fractions:
-        if not 0 <= getattr(cfg, name) < 1:
-            raise DlenvError(f"--set {name}={getattr(cfg, name)}: must be at least 0 and below 1")
-
-
 def epoch_order(n: int, seed: int, epoch: int) -> np.ndarray:
     """The order in which epoch `epoch` visits n examples: drawn from (seed, epoch) alone, so where a
     run started does not change what it sees."""
