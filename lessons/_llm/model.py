@@ -40,7 +40,7 @@ class TinyLlama:
 
 def load_pretrained(model: str, dtype: torch.dtype = torch.float32, **kwargs):
     """A hub id or a folder → (model, tokenizer), weights fetched into the platform's cache."""
-    from dlenv.models import model_path
+    from dlenv.pretrained import model_path
 
     folder = model_path(model)
     tokenizer = AutoTokenizer.from_pretrained(folder, padding_side="left")

@@ -81,7 +81,7 @@ def full_precision_bytes(folder: str, dtype: torch.dtype) -> int:
     tensors' sizes, without allocating memory (a 7B model in fp32 is 28 GB)."""
     from transformers import AutoConfig, AutoModelForCausalLM
 
-    from dlenv.models import model_path
+    from dlenv.pretrained import model_path
 
     with torch.device("meta"):
         model = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(model_path(folder)), dtype=dtype)

@@ -191,5 +191,5 @@ def test_huggingface_offline_with_nothing_cached_says_how_to_get_it(machine, cli
     )
     assert result.returncode == 2, result.stderr
     lines = result.stderr.splitlines()
-    assert lines[0].startswith("error: cannot download hf:stanfordnlp/imdb")
+    assert lines[0].startswith("error: cannot download dataset 'stanfordnlp/imdb' and no copy is cached")
     assert lines[1].startswith("hint: PAI-DSW:")

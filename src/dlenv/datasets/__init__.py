@@ -19,6 +19,7 @@ from typing import Literal
 from dlenv.datasets.download import Offline, Progress, download, sha256_of
 from dlenv.datasets.spec import Spec, parse_spec
 from dlenv.errors import DlenvError
+from dlenv.hub import hub_snapshot
 from dlenv.platforms import Platform, detect
 
 __all__ = ["Fetched", "Spec", "fetch", "parse_spec"]
@@ -87,7 +88,8 @@ def _download(spec: Spec, platform: Platform, cached: Path, progress: Progress |
         return download(spec.id, cached, spec.sha256, progress=progress)
     if spec.source == "kaggle":
         return _kagglehub(spec, platform)
-    return _huggingface(spec, cached)
+    # The hub's own offline error (it checks its cache first), with this platform's fix as the hint.
+    return hub_snapshot(spec.id, "dataset", cached.parent / "hub", offline_hint=platform.offline_fix)
 
 
 def _kagglehub(spec: Spec, platform: Platform) -> Path:
@@ -105,21 +107,3 @@ def _kagglehub(spec: Spec, platform: Platform) -> Path:
             raise Offline(text) from None
         hint = "dlenv login kaggle" if "401" in text or "403" in text or "credential" in text.lower() else None
         raise DlenvError(f"kagglehub could not fetch {spec}: {text}", hint=hint, exit_code=1) from None
-
-
-def _huggingface(spec: Spec, cached: Path) -> Path:
-    try:
-        from huggingface_hub import snapshot_download
-        from huggingface_hub.errors import LocalEntryNotFoundError, RepositoryNotFoundError
-    except ImportError:
-        raise DlenvError("huggingface_hub is not installed", hint="pip install huggingface_hub") from None
-    try:
-        # With no connection, huggingface_hub answers from its cache or raises LocalEntryNotFoundError.
-        return Path(snapshot_download(spec.id, repo_type="dataset", cache_dir=cached.parent / "hub"))
-    except LocalEntryNotFoundError as error:
-        raise Offline(str(error).splitlines()[0]) from None
-    except RepositoryNotFoundError:
-        raise DlenvError(
-            f"no dataset '{spec.id}' on the Hugging Face hub (or it is gated)",
-            hint="check the name; a gated dataset needs HF_TOKEN",
-        ) from None

@@ -8,9 +8,9 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from dlenv.errors import DlenvError
+from dlenv.hub import REPO_ID
 
 Source = Literal["kaggle", "hf", "url", "aistudio"]
-SLUG = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
 EXAMPLES = "kaggle:owner/slug, hf:org/name, url:https://host/file.zip#sha256=HEX, aistudio:ID"
 
 
@@ -36,7 +36,7 @@ def parse_spec(text: str) -> Spec:
     if not sep or source not in ("kaggle", "hf", "url", "aistudio"):
         raise DlenvError(f"bad dataset spec '{text}'", hint=f"use one of: {EXAMPLES}")
     if source in ("kaggle", "hf"):
-        if not SLUG.match(rest):
+        if not REPO_ID.match(rest):
             raise DlenvError(f"bad dataset spec '{text}': expected {source}:owner/name")
         return Spec(source, rest)  # type: ignore[arg-type]
     if source == "aistudio":

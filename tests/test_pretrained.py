@@ -1,4 +1,4 @@
-"""dlenv.models.model_path: a folder as it is, a hub id through the platform's cache, one-line errors."""
+"""dlenv.pretrained.model_path: a folder as it is, a hub id through the platform's cache, one-line errors."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import socket
 import pytest
 
 from dlenv.errors import DlenvError
-from dlenv.models import model_path
+from dlenv.pretrained import model_path
 
 pytest.importorskip("huggingface_hub")
 
