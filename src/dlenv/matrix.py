@@ -21,17 +21,13 @@ from dlenv.errors import DlenvError, did_you_mean, unknown
 from dlenv.facts import CUDA_FACTS, cuda_facts, version_tuple
 from dlenv.fileio import atomic_write, read_input
 from dlenv.schema import FORBID_EXTRA, NonEmpty, Pattern, first_problem, validate, validation_error
+from dlenv.versions import ArchSpec, CudaRelease, Pin, PythonRelease, TorchPin
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-Pin = Annotated[str, Pattern(r"^\d+(\.\d+)+$")]
-TorchPin = Annotated[str, Pattern(r"^\d+(\.\d+)+(\+[a-z0-9]+)?$")]
-PythonVersion = Annotated[str, Pattern(r"^3\.\d+$")]
-Arch = Annotated[str, Pattern(r"^\d+\.\d+(\+PTX)?$")]
-CudaVersion = Annotated[str, Pattern(r"^\d+\.\d+$")]
 IndexUrl = Annotated[str, Pattern(r"^https://\S+$")]
 # nvidia/cuda:12.6.3-cudnn-runtime-ubuntu24.04 -> cuda 12.6, ubuntu 24.04; ubuntu:24.04 -> 24.04
 CUDA_IMAGE = re.compile(r"^nvidia/cuda:(?P<cuda>\d+\.\d+)\.\d+-cudnn\d*-runtime-ubuntu(?P<ubuntu>\d+\.\d+)$")
@@ -46,14 +42,14 @@ class Row:
 
     name: str
     base_image: str
-    python: Annotated[tuple[PythonVersion, ...], NonEmpty()]
+    python: Annotated[tuple[PythonRelease, ...], NonEmpty()]
     torch: TorchPin
-    torch_arch: tuple[Arch, ...]
+    torch_arch: tuple[ArchSpec, ...]
     transformers: Pin
     peft: Pin
     trl: Pin
     bitsandbytes: Pin
-    cuda: CudaVersion | None = None
+    cuda: CudaRelease | None = None
     cudnn: Pin | None = None
     min_driver: Pin | None = None
     torch_index: IndexUrl | None = None
@@ -91,6 +87,20 @@ class Row:
             label = self.torch.split("+", 1)[1]
             if self.torch_index is None or self.torch_index.rstrip("/").rsplit("/", 1)[-1] != label:
                 raise ValueError(f"field 'torch_index' must be the index that serves '+{label}' builds")
+
+    def summary(self, *, torch: bool = False) -> str:
+        """The row in one line: what it needs of a machine, 'CUDA 12.6, cuDNN 9.5.1.17, driver >= 560.28.03,
+        Python 3.11/3.12/3.13' ('CPU only, Python 3.10/3.11/3.12'), as generated files' headers say it; with
+        `torch`, what a learner gets on which driver, 'torch 2.7.1, CUDA 12.6, driver >= 560.28.03'
+        ('torch 2.13.0+cpu'), as the doctor names a row it judged."""
+        cuda, driver = f"CUDA {self.cuda}", f"driver >= {self.min_driver}"
+        if torch:
+            return ", ".join([f"torch {self.torch}", *([cuda, driver] if self.cuda else [])])
+        needs = [cuda, f"cuDNN {self.cudnn}", driver] if self.cuda else ["CPU only"]
+        return ", ".join([*needs, f"Python {'/'.join(self.python)}"])
+
+    def as_json(self) -> dict[str, Any]:
+        return row_json(self)
 
     @property
     def torch_version(self) -> str:
@@ -253,7 +263,8 @@ def _construct(data: dict[str, Any]) -> Matrix:
 def _validated_marker(text: str) -> Path:
     """Where the proof lives that this exact matrix text passed validation by these rules and facts."""
     digest = hashlib.sha256(f"{__version__}\0{text}\0".encode())
-    for rules in (Path(__file__), Path(__file__).with_name("schema.py"), CUDA_FACTS):
+    here = Path(__file__).parent
+    for rules in (Path(__file__), here / "schema.py", here / "versions.py", CUDA_FACTS):
         digest.update(rules.read_bytes())
     digest = digest.hexdigest()
     cache_home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")

@@ -36,24 +36,18 @@ _jinja = Jinja(
 )
 
 
-def summary(row: Row) -> str:
-    """'CUDA 12.6, cuDNN 9.5.1.17, driver >= 560.28.03, Python 3.11/3.12/3.13' (or 'CPU only, ...')."""
-    parts = [f"CUDA {row.cuda}", f"cuDNN {row.cudnn}", f"driver >= {row.min_driver}"] if row.cuda else ["CPU only"]
-    return ", ".join([*parts, f"Python {'/'.join(row.python)}"])
-
-
 def requirements_txt(env: Environment) -> str:
-    return _jinja.get_template("requirements.txt.j2").render(header=HEADER, env=env, summary=summary(env.row))
+    return _jinja.get_template("requirements.txt.j2").render(header=HEADER, env=env, summary=env.row.summary())
 
 
 def conda_yml(env: Environment) -> str:
-    return _jinja.get_template("conda.yml.j2").render(header=HEADER, env=env, summary=summary(env.row))
+    return _jinja.get_template("conda.yml.j2").render(header=HEADER, env=env, summary=env.row.summary())
 
 
 def dockerfile(row: Row) -> str:
     envs = environments(row)
     tf_env = next((env for env in envs if env.suffix == "-tf"), None)
-    return _jinja.get_template("Dockerfile.j2").render(header=HEADER, row=row, tf_env=tf_env, summary=summary(row))
+    return _jinja.get_template("Dockerfile.j2").render(header=HEADER, row=row, tf_env=tf_env, summary=row.summary())
 
 
 def compose_yaml(matrix: Matrix) -> str:

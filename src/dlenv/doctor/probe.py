@@ -15,14 +15,16 @@ from typing import Annotated, Any, Literal
 from dlenv.errors import DlenvError
 from dlenv.fileio import read_input
 from dlenv.schema import FORBID_EXTRA, Pattern, Strict, first_problem, validate, validation_error
+from dlenv.versions import (
+    ArchFlag,
+    ComputeCapability,
+    CudaVersion,
+    Digits,
+    DriverVersion,
+    PackageVersion,
+    PythonVersion,
+)
 
-DriverVersion = Annotated[str, Pattern(r"^\d{3,4}(\.\d+){1,2}$")]
-CudaVersion = Annotated[str, Pattern(r"^\d{1,2}\.\d+(\.\d+)?$")]
-ComputeCapability = Annotated[str, Pattern(r"^\d{1,2}\.\d$")]
-PackageVersion = Annotated[str, Pattern(r"^\d+(\.\d+)*([a-z0-9.+_-]*)?$")]
-PythonVersion = Annotated[str, Pattern(r"^3\.\d+(\.\d+)?([a-z0-9+]*)?$")]
-Arch = Annotated[str, Pattern(r"^(sm|compute)_\d{2,3}[a-z]?$")]
-Digits = Annotated[str, Pattern(r"^\d+(\.\d+)*$")]
 Library = Annotated[str, Pattern(r"^\d{3}$")]
 Flag = Annotated[bool, Strict()]
 Platform = Literal["kaggle", "colab", "aistudio", "dsw", "docker", "local"]
@@ -42,7 +44,7 @@ class TorchInfo:
     version: PackageVersion
     cuda: CudaVersion | None = None  # torch.version.cuda; None for a CPU build
     cudnn: Digits | None = None  # torch.backends.cudnn.version(): 90100 is cuDNN 9.1.0
-    arch_list: tuple[Arch, ...] | None = None  # torch.cuda.get_arch_list()
+    arch_list: tuple[ArchFlag, ...] | None = None  # torch.cuda.get_arch_list()
     error: str | None = None  # what importing it said, when it failed
 
 
