@@ -1,17 +1,21 @@
-"""The doctor's checks: one function per stable check id (DESIGN.md), in the order they print.
+"""The doctor's checks: one function per stable check id (DESIGN.md), registered with `@rule(ID)` in
+the order the checks print.
 
-Each reads the probe, the matrix and the facts tables and returns a Check; warn and fail always
-carry a concrete fix: a driver to install, a matrix row, a pip command.
+Each reads the Context (the probe, the matrix, the facts tables and, with `--env ROW`, the row judged
+instead of what is installed) and returns a Verdict; warn and fail always carry a concrete fix: a
+driver to install, a matrix row, a pip command.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from functools import cached_property
 
 from dlenv.doctor import arch
-from dlenv.doctor.probe import Gpu, Probe
+from dlenv.doctor.probe import Gpu, Packages, Probe
+from dlenv.doctor.report import Check, Status, Verdict, fail, ok, skip, warn
+from dlenv.doctor.rows import Recommendation, install_fix, row_packages, row_verdict
 from dlenv.facts import (
     bitsandbytes_min_cc_int8,
     bitsandbytes_release,
@@ -26,11 +30,6 @@ from dlenv.facts import (
 from dlenv.matrix import Matrix, Row
 from dlenv.requirements import tensorflow_requirement
 
-Status = Literal["ok", "warn", "fail", "skip"]
-CHECK_IDS = (
-    "driver-present", "driver-supports-torch", "gpu-arch-in-torch", "driver-supports-tensorflow",
-    "tensorflow-cudnn", "bitsandbytes-gpu", "python-supported", "torch-tf-coexist", "matrix-row",
-)  # fmt: skip
 CONTAINER_GPU_FIX = (
     "install the NVIDIA Container Toolkit on the host and start the container with `docker run --gpus all`; "
     "with compose, give the service deploy.resources.reservations.devices: "
@@ -39,38 +38,41 @@ CONTAINER_GPU_FIX = (
 
 
 @dataclass(frozen=True)
-class Check:
-    id: str
-    status: Status
-    message: str
-    fix: str | None = None
-
-
-@dataclass(frozen=True)
-class Recommendation:
-    row: Row | None
-    status: Status
-    message: str
-    fix: str | None = None
-
-
-@dataclass(frozen=True)
 class Context:
+    """What a rule reads. `row` is the matrix row judged (`dlenv doctor --env ROW`) instead of what is
+    installed: the package rules then see the row's frameworks, as it would install them."""
+
     probe: Probe
     matrix: Matrix
     recommended: Recommendation
+    row: Row | None = None
+
+    @cached_property
+    def packages(self) -> Packages:
+        return self.probe.packages if self.row is None else row_packages(self.row)
+
+
+Rule = Callable[[Context], Verdict]
+RULES: dict[str, Rule] = {}  # check id -> rule, in the order the checks print; filled by @rule only
+
+
+def rule(check_id: str) -> Callable[[Rule], Rule]:
+    """Register the decorated function as the rule behind `check_id`, after those registered before it."""
+
+    def register(judge: Rule) -> Rule:
+        if check_id in RULES:
+            raise ValueError(f"check id '{check_id}' has a rule already: {RULES[check_id].__name__}")
+        RULES[check_id] = judge
+        return judge
+
+    return register
+
+
+def run_rules(ctx: Context) -> tuple[Check, ...]:
+    return tuple(Check(check_id, *judge(ctx)) for check_id, judge in RULES.items())
 
 
 # --- helpers --------------------------------------------------------------------------------------
-
-
-def install_fix(row: Row) -> str:
-    """How to get a row: pip in any environment, or the row's Docker image."""
-    index = f" --extra-index-url {row.torch_index}" if row.torch_index else ""
-    return (
-        f"use row {row.name}: pip install 'torch=={row.torch}'{index} "
-        f"(or envs/requirements/{row.name}.txt; Docker: DLENV_ENV={row.name} docker compose run lesson ...)"
-    )
 
 
 def _recommended_fix(ctx: Context, fallback: str) -> str:
@@ -107,83 +109,72 @@ def driver_verdict(driver: str, cuda: str) -> tuple[Status, str | None]:
     return "fail", full
 
 
-# --- the checks -----------------------------------------------------------------------------------
-
-
-def driver_present(ctx: Context) -> Check:
-    probe = ctx.probe
-    if probe.driver_version and probe.gpus:
-        gpus = ", ".join(
-            f"{g.name} ({g.compute_capability}{f', {g.memory_mib} MiB' if g.memory_mib else ''})" for g in probe.gpus
-        )
-        cuda = f", runs CUDA up to {probe.cuda_driver}" if probe.cuda_driver else ""
-        return Check("driver-present", "ok", f"NVIDIA driver {probe.driver_version}{cuda}; {gpus}")
-    if probe.driver_version:
-        return Check(
-            "driver-present",
-            "warn",
-            f"NVIDIA driver {probe.driver_version} is loaded but no GPU is visible",
-            "check `nvidia-smi` and CUDA_VISIBLE_DEVICES; on a cloud notebook, switch the runtime to a GPU",
-        )
-    if probe.in_container and probe.gpu_expected and not probe.nvidia_devices:
-        return Check(
-            "driver-present",
-            "fail",
-            "this container was started for a GPU (NVIDIA_VISIBLE_DEVICES is set) but has no /dev/nvidia*: "
-            "the GPU was not passed in",
-            CONTAINER_GPU_FIX,
-        )
-    return Check("driver-present", "skip", "no NVIDIA GPU or driver on this machine: lessons run on the CPU")
-
-
-def _driver_supports(
-    ctx: Context, check_id: str, label: str, cuda: str | None, gpu_fix: str, alternative: str
-) -> Check:
+def _driver_supports(ctx: Context, label: str, cuda: str | None, gpu_fix: str, alternative: str) -> Verdict:
     """The driver against a framework's CUDA; `alternative` is the build that would run instead."""
     probe = ctx.probe
     if cuda is None:
         if probe.gpus:
-            return Check(check_id, "warn", f"{label} is a CPU build: the GPU sits idle", gpu_fix)
-        return Check(check_id, "ok", f"{label} is a CPU build, and there is no GPU")
+            return warn(f"{label} is a CPU build: the GPU sits idle", gpu_fix)
+        return ok(f"{label} is a CPU build, and there is no GPU")
     if not probe.driver_version:
-        return Check(check_id, "skip", f"{label} is built for CUDA {cuda}; without an NVIDIA driver it runs on the CPU")
+        return skip(f"{label} is built for CUDA {cuda}; without an NVIDIA driver it runs on the CPU")
     status, full = driver_verdict(probe.driver_version, cuda)
     if status == "ok":
-        return Check(check_id, "ok", f"driver {probe.driver_version} runs {label}, built for CUDA {cuda}")
+        return ok(f"driver {probe.driver_version} runs {label}, built for CUDA {cuda}")
     upgrade = f"upgrade the NVIDIA driver to >= {full}"
     if status == "warn":
-        return Check(
-            check_id,
-            "warn",
+        return warn(
             f"driver {probe.driver_version} is older than CUDA {major_minor(cuda)}'s {full}: {label} runs "
             "through minor-version compatibility, without PTX JIT of newer code and without the APIs "
             "that need a newer driver (cudaErrorCallRequiresNewerDriver)",
             f"{upgrade}, or {alternative}",
         )
     found = probe.cuda_driver or "an older CUDA major"
-    return Check(
-        check_id,
-        "fail",
+    return fail(
         f"driver {probe.driver_version} runs CUDA up to {found}; {label} needs CUDA {major_minor(cuda)} and "
         "stops with 'The NVIDIA driver on your system is too old'",
         f"{upgrade}, or {alternative}",
     )
 
 
-def driver_supports_torch(ctx: Context) -> Check:
-    torch = ctx.probe.packages.torch
+# --- the checks, in the order they print ----------------------------------------------------------
+
+
+@rule("driver-present")
+def driver_present(ctx: Context) -> Verdict:
+    probe = ctx.probe
+    if probe.driver_version and probe.gpus:
+        gpus = ", ".join(
+            f"{g.name} ({g.compute_capability}{f', {g.memory_mib} MiB' if g.memory_mib else ''})" for g in probe.gpus
+        )
+        cuda = f", runs CUDA up to {probe.cuda_driver}" if probe.cuda_driver else ""
+        return ok(f"NVIDIA driver {probe.driver_version}{cuda}; {gpus}")
+    if probe.driver_version:
+        return warn(
+            f"NVIDIA driver {probe.driver_version} is loaded but no GPU is visible",
+            "check `nvidia-smi` and CUDA_VISIBLE_DEVICES; on a cloud notebook, switch the runtime to a GPU",
+        )
+    if probe.in_container and probe.gpu_expected and not probe.nvidia_devices:
+        return fail(
+            "this container was started for a GPU (NVIDIA_VISIBLE_DEVICES is set) but has no /dev/nvidia*: "
+            "the GPU was not passed in",
+            CONTAINER_GPU_FIX,
+        )
+    return skip("no NVIDIA GPU or driver on this machine: lessons run on the CPU")
+
+
+@rule("driver-supports-torch")
+def driver_supports_torch(ctx: Context) -> Verdict:
+    torch = ctx.packages.torch
     if torch is None:
-        return Check("driver-supports-torch", "skip", "torch is not installed")
+        return skip("torch is not installed")
     if torch.error:
-        return Check(
-            "driver-supports-torch",
-            "fail",
+        return fail(
             f"torch {torch.version} does not import: {torch.error}",
             _recommended_fix(ctx, "reinstall torch: pip install --force-reinstall torch"),
         )
     return _driver_supports(
         ctx,
-        "driver-supports-torch",
         f"torch {torch.version}",
         torch.cuda,
         _recommended_fix(ctx, "install a CUDA build of torch"),
@@ -191,14 +182,15 @@ def driver_supports_torch(ctx: Context) -> Check:
     )
 
 
-def gpu_arch_in_torch(ctx: Context) -> Check:
-    probe, torch = ctx.probe, ctx.probe.packages.torch
+@rule("gpu-arch-in-torch")
+def gpu_arch_in_torch(ctx: Context) -> Verdict:
+    probe, torch = ctx.probe, ctx.packages.torch
     if not probe.gpus:
-        return Check("gpu-arch-in-torch", "skip", "no GPU to check torch's kernels against")
+        return skip("no GPU to check torch's kernels against")
     if torch is None or torch.cuda is None:
-        return Check("gpu-arch-in-torch", "skip", "no CUDA build of torch installed")
+        return skip("no CUDA build of torch installed")
     if not torch.arch_list:
-        return Check("gpu-arch-in-torch", "skip", f"torch {torch.version}'s arch list could not be read")
+        return skip(f"torch {torch.version}'s arch list could not be read")
     problems, notes = [], []
     for gpu in _distinct_gpus(probe):
         how = arch.runs_on(torch.arch_list, gpu.compute_capability)
@@ -225,34 +217,30 @@ def gpu_arch_in_torch(ctx: Context) -> Check:
                 f"convolutions and RNNs on {_gpu_label(gpu)} fail"
             )
     if problems:
-        return Check(
-            "gpu-arch-in-torch",
-            "fail",
-            "; ".join(problems),
-            _recommended_fix(ctx, "no matrix row has kernels for this GPU: use the cpu row"),
-        )
-    return Check("gpu-arch-in-torch", "ok", f"torch {torch.version} runs " + ", ".join(notes))
+        fix = _recommended_fix(ctx, "no matrix row has kernels for this GPU: use the cpu row")
+        return fail("; ".join(problems), fix)
+    return ok(f"torch {torch.version} runs " + ", ".join(notes))
 
 
-def driver_supports_tensorflow(ctx: Context) -> Check:
-    tf = ctx.probe.packages.tensorflow
+@rule("driver-supports-tensorflow")
+def driver_supports_tensorflow(ctx: Context) -> Verdict:
+    tf = ctx.packages.tensorflow
     if tf is None:
-        return Check("driver-supports-tensorflow", "skip", "TensorFlow is not installed")
+        return skip("TensorFlow is not installed")
     gpu_fix = f"pip install 'tensorflow[and-cuda]=={tf.version}' (Linux; the CPU-only wheel is tensorflow-cpu)"
     row = ctx.recommended.row
     if row is not None and row.cuda and row.tensorflow:
         alternative = f"use row {row.name}'s TensorFlow: pip install '{tensorflow_requirement(row)}'"
     else:
         alternative = "run the Keras lessons on the CPU (--device cpu)"
-    return _driver_supports(
-        ctx, "driver-supports-tensorflow", f"TensorFlow {tf.version}", tf.cuda, gpu_fix, alternative
-    )
+    return _driver_supports(ctx, f"TensorFlow {tf.version}", tf.cuda, gpu_fix, alternative)
 
 
-def tensorflow_cudnn(ctx: Context) -> Check:
-    probe, tf = ctx.probe, ctx.probe.packages.tensorflow
+@rule("tensorflow-cudnn")
+def tensorflow_cudnn(ctx: Context) -> Verdict:
+    probe, tf = ctx.probe, ctx.packages.tensorflow
     if tf is None or tf.cuda is None or not probe.gpus:
-        return Check("tensorflow-cudnn", "skip", "no CUDA build of TensorFlow with a GPU to check")
+        return skip("no CUDA build of TensorFlow with a GPU to check")
     release = tensorflow_release(tf.version)
     cudnn = tf.cudnn or (release.cudnn if release else None)
     problems = []
@@ -266,27 +254,86 @@ def tensorflow_cudnn(ctx: Context) -> Check:
         if floor and _below(gpu.compute_capability, floor):
             problems.append(f"cuDNN {cudnn} dropped GPUs below {floor}: TensorFlow on {_gpu_label(gpu)} fails")
     if problems:
-        return Check(
-            "tensorflow-cudnn",
-            "fail",
+        return fail(
             "; ".join(problems),
             "run the Keras lessons with --device cpu: no TensorFlow release has kernels for this GPU yet "
             "(tensorflow/tensorflow#97387)",
         )
-    return Check(
-        "tensorflow-cudnn",
-        "ok",
+    return ok(
         f"TensorFlow {tf.version} (CUDA {tf.cuda}, cuDNN {cudnn or '?'}) has kernels "
-        "for " + ", ".join(_gpu_label(g) for g in _distinct_gpus(probe)),
+        "for " + ", ".join(_gpu_label(g) for g in _distinct_gpus(probe))
     )
 
 
-def torch_tf_coexist(ctx: Context) -> Check:
-    torch, tf = ctx.probe.packages.torch, ctx.probe.packages.tensorflow
+@rule("bitsandbytes-gpu")
+def bitsandbytes_gpu(ctx: Context) -> Verdict:
+    probe, bnb, torch = ctx.probe, ctx.packages.bitsandbytes, ctx.packages.torch
+    if bnb is None:
+        return skip("bitsandbytes is not installed")
+    release = bitsandbytes_release(bnb.version)
+    upgrade = "pip install -U 'bitsandbytes>=0.48'"
+    if release is None:
+        return warn(f"bitsandbytes {bnb.version} is older than any release dlenv knows", upgrade)
+    if not probe.gpus or torch is None or torch.cuda is None:
+        if release.cpu_backend:
+            return ok(f"bitsandbytes {bnb.version} runs 4-bit on the CPU backend")
+        return fail(f"bitsandbytes {bnb.version} has no CPU backend (0.48 added it)", upgrade)
+    library = bnb.cuda_library or release.library_for(torch.cuda)
+    if library is None or (bnb.libraries and library not in bnb.libraries):
+        return fail(
+            f"bitsandbytes {bnb.version} ships no library for torch's CUDA {torch.cuda}",
+            "pip install -U bitsandbytes (0.50 falls back to the nearest library of the same CUDA major), "
+            "or pick one by hand: BNB_CUDA_VERSION=126",
+        )
+    floor, int8 = release.library_min_cc(library), bitsandbytes_min_cc_int8()
+    too_old = [g for g in _distinct_gpus(probe) if _below(g.compute_capability, floor)]
+    if too_old:
+        return fail(
+            f"libbitsandbytes_cuda{library}.so has no kernels below compute capability {floor}: "
+            f"{', '.join(map(_gpu_label, too_old))} cannot run 4-bit (QLoRA)",
+            _recommended_fix(ctx, "run QLoRA on the CPU backend (bitsandbytes >= 0.48)"),
+        )
+    no_int8 = [g for g in _distinct_gpus(probe) if _below(g.compute_capability, int8)]
+    if no_int8:
+        return warn(
+            f"4-bit (QLoRA) runs on {', '.join(map(_gpu_label, no_int8))}; LLM.int8() needs compute capability {int8}+",
+            "use 4-bit (load_in_4bit) rather than load_in_8bit on this GPU",
+        )
+    return ok(
+        f"bitsandbytes {bnb.version} loads libbitsandbytes_cuda{library}.so: "
+        "4-bit and 8-bit run on " + ", ".join(map(_gpu_label, _distinct_gpus(probe)))
+    )
+
+
+@rule("python-supported")
+def python_supported(ctx: Context) -> Verdict:
+    python = ctx.probe.python
+    if python is None:
+        return skip("the Python version is unknown")
+    version = major_minor(python)
+    rows = [r.name for r in ctx.matrix.rows.values() if version in r.python]
+    if rows:
+        return ok(f"Python {python} is in rows {', '.join(rows)}")
+    every = sorted({v for r in ctx.matrix.rows.values() for v in r.python}, key=version_tuple)
+    best = max(every, key=lambda v: (sum(v in r.python for r in ctx.matrix.rows.values()), version_tuple(v)))
+    return fail(
+        f"Python {python} is outside every matrix row ({every[0]} to {every[-1]})",
+        f"use Python {best} (rows {', '.join(r.name for r in ctx.matrix.rows.values() if best in r.python)})",
+    )
+
+
+@rule("torch-tf-coexist")
+def torch_tf_coexist(ctx: Context) -> Verdict:
+    if ctx.row is not None and ctx.row.tensorflow_env == "separate":
+        return ok(
+            f"row {ctx.row.name} keeps TensorFlow {ctx.row.tensorflow} in its own environment "
+            f"(envs/requirements/{ctx.row.name}-tf.txt)"
+        )
+    torch, tf = ctx.packages.torch, ctx.packages.tensorflow
     if torch is None or tf is None:
-        return Check("torch-tf-coexist", "skip", "torch and TensorFlow are not both installed")
+        return skip("torch and TensorFlow are not both installed")
     if torch.cuda is None or tf.cuda is None:
-        return Check("torch-tf-coexist", "ok", "torch and TensorFlow share one environment (at most one uses CUDA)")
+        return ok("torch and TensorFlow share one environment (at most one uses CUDA)")
     release = tensorflow_release(tf.version)
     tf_cudnn = tf.cudnn or (release.cudnn if release else None)
     torch_cudnn = decode_cudnn(torch.cudnn) if torch.cudnn else None
@@ -296,104 +343,25 @@ def torch_tf_coexist(ctx: Context) -> Check:
         + ", ".join(r.name for r in ctx.matrix.rows.values() if r.cuda and r.tensorflow_env == "shared")
     )
     if tf_cudnn and torch_cudnn and tf_cudnn.split(".")[0] != torch_cudnn.split(".")[0]:
-        return Check(
-            "torch-tf-coexist",
-            "fail",
+        return fail(
             f"torch {torch.version} loads cuDNN {torch_cudnn} and TensorFlow {tf.version} needs cuDNN "
             f"{tf_cudnn}: one environment holds one nvidia-cudnn wheel, so one of them loses the GPU",
             split,
         )
     if torch.cuda.split(".")[0] != tf.cuda.split(".")[0]:
-        return Check(
-            "torch-tf-coexist",
-            "warn",
+        return warn(
             f"torch uses CUDA {torch.cuda} and TensorFlow CUDA {tf.cuda}: two CUDA stacks in one environment, "
             "each needing its own libraries and the newer driver",
             split,
         )
-    return Check(
-        "torch-tf-coexist",
-        "ok",
+    return ok(
         f"torch (CUDA {torch.cuda}, cuDNN {torch_cudnn or '?'}) and TensorFlow (CUDA {tf.cuda}, cuDNN "
-        f"{tf_cudnn or '?'}) can share one environment",
+        f"{tf_cudnn or '?'}) can share one environment"
     )
 
 
-def bitsandbytes_gpu(ctx: Context) -> Check:
-    probe, bnb, torch = ctx.probe, ctx.probe.packages.bitsandbytes, ctx.probe.packages.torch
-    if bnb is None:
-        return Check("bitsandbytes-gpu", "skip", "bitsandbytes is not installed")
-    release = bitsandbytes_release(bnb.version)
-    upgrade = "pip install -U 'bitsandbytes>=0.48'"
-    if release is None:
-        return Check(
-            "bitsandbytes-gpu", "warn", f"bitsandbytes {bnb.version} is older than any release dlenv knows", upgrade
-        )
-    if not probe.gpus or torch is None or torch.cuda is None:
-        if release.cpu_backend:
-            return Check("bitsandbytes-gpu", "ok", f"bitsandbytes {bnb.version} runs 4-bit on the CPU backend")
-        return Check(
-            "bitsandbytes-gpu", "fail", f"bitsandbytes {bnb.version} has no CPU backend (0.48 added it)", upgrade
-        )
-    library = bnb.cuda_library or release.library_for(torch.cuda)
-    if library is None or (bnb.libraries and library not in bnb.libraries):
-        return Check(
-            "bitsandbytes-gpu",
-            "fail",
-            f"bitsandbytes {bnb.version} ships no library for torch's CUDA {torch.cuda}",
-            "pip install -U bitsandbytes (0.50 falls back to the nearest library of the same CUDA major), "
-            "or pick one by hand: BNB_CUDA_VERSION=126",
-        )
-    floor, int8 = release.library_min_cc(library), bitsandbytes_min_cc_int8()
-    too_old = [g for g in _distinct_gpus(probe) if _below(g.compute_capability, floor)]
-    if too_old:
-        return Check(
-            "bitsandbytes-gpu",
-            "fail",
-            f"libbitsandbytes_cuda{library}.so has no kernels below compute capability {floor}: "
-            f"{', '.join(map(_gpu_label, too_old))} cannot run 4-bit (QLoRA)",
-            _recommended_fix(ctx, "run QLoRA on the CPU backend (bitsandbytes >= 0.48)"),
-        )
-    no_int8 = [g for g in _distinct_gpus(probe) if _below(g.compute_capability, int8)]
-    if no_int8:
-        return Check(
-            "bitsandbytes-gpu",
-            "warn",
-            f"4-bit (QLoRA) runs on {', '.join(map(_gpu_label, no_int8))}; LLM.int8() needs compute capability {int8}+",
-            "use 4-bit (load_in_4bit) rather than load_in_8bit on this GPU",
-        )
-    return Check(
-        "bitsandbytes-gpu",
-        "ok",
-        f"bitsandbytes {bnb.version} loads libbitsandbytes_cuda{library}.so: "
-        "4-bit and 8-bit run on " + ", ".join(map(_gpu_label, _distinct_gpus(probe))),
-    )
-
-
-def python_supported(ctx: Context) -> Check:
-    python = ctx.probe.python
-    if python is None:
-        return Check("python-supported", "skip", "the Python version is unknown")
-    version = major_minor(python)
-    rows = [r.name for r in ctx.matrix.rows.values() if version in r.python]
-    if rows:
-        return Check("python-supported", "ok", f"Python {python} is in rows {', '.join(rows)}")
-    every = sorted({v for r in ctx.matrix.rows.values() for v in r.python}, key=version_tuple)
-    best = max(every, key=lambda v: (sum(v in r.python for r in ctx.matrix.rows.values()), version_tuple(v)))
-    return Check(
-        "python-supported",
-        "fail",
-        f"Python {python} is outside every matrix row ({every[0]} to {every[-1]})",
-        f"use Python {best} (rows {', '.join(r.name for r in ctx.matrix.rows.values() if best in r.python)})",
-    )
-
-
-def matrix_row(ctx: Context) -> Check:
-    rec = ctx.recommended
-    return Check("matrix-row", rec.status, rec.message, rec.fix)
-
-
-RULES: tuple[Callable[[Context], Check], ...] = (
-    driver_present, driver_supports_torch, gpu_arch_in_torch, driver_supports_tensorflow, tensorflow_cudnn,
-    bitsandbytes_gpu, python_supported, torch_tf_coexist, matrix_row,
-)  # fmt: skip
+@rule("matrix-row")
+def matrix_row(ctx: Context) -> Verdict:
+    if ctx.row is not None:
+        return row_verdict(ctx.row, ctx.probe, ctx.recommended.row)
+    return ctx.recommended.verdict
