@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from dlenv.matrix import Matrix
 
@@ -18,6 +19,19 @@ class Lesson:
     name: str
     title: str
     rows: tuple[str, ...]  # matrix rows that can run it
+
+    def as_json(self) -> dict[str, Any]:
+        return {"name": self.name, "title": self.title, "rows": list(self.rows)}
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """What `dlenv lessons` lists."""
+
+    lessons: tuple[Lesson, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"lessons": [lesson.as_json() for lesson in self.lessons]}
 
 
 def lessons_dir() -> Path:

@@ -14,7 +14,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from dlenv.errors import FAILED, DlenvError
 from dlenv.facts import version_tuple
@@ -50,6 +50,23 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return self.status == "ok"
+
+    def as_json(self) -> dict[str, Any]:
+        return {"row": self.row, "env": self.env, "python": self.python, "status": self.status, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class Report:
+    """What `dlenv matrix check` found: one outcome per row, environment and Python; ok when all are."""
+
+    outcomes: tuple[Outcome, ...]
+
+    @property
+    def ok(self) -> bool:
+        return all(o.ok for o in self.outcomes)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"ok": self.ok, "results": [o.as_json() for o in self.outcomes]}
 
 
 def uv_binary() -> str:

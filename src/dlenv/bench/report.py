@@ -10,6 +10,7 @@ import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from dlenv.bench.results import Entry, Figure
 from dlenv.errors import DlenvError
@@ -21,9 +22,19 @@ CHARTS_DIR = "charts"
 
 @dataclass(frozen=True)
 class Written:
+    """What `dlenv bench report` wrote, and the entries it wrote it from."""
+
     markdown: str
     report: Path
     charts: list[Path]
+    entries: list[Entry]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "report": str(self.report),
+            "charts": [str(path) for path in self.charts],
+            "results": [entry.as_json() for entry in self.entries],
+        }
 
 
 def write(entries: list[Entry], out: Path) -> Written:
@@ -31,7 +42,7 @@ def write(entries: list[Entry], out: Path) -> Written:
     charts = {name: draw(name, group, out / CHARTS_DIR) for name, group in by_benchmark(entries).items()}
     text = markdown(entries, {name: path.relative_to(out).as_posix() for name, path in charts.items()})
     atomic_write(out / REPORT_NAME, text)
-    return Written(text, out / REPORT_NAME, list(charts.values()))
+    return Written(text, out / REPORT_NAME, list(charts.values()), entries)
 
 
 def by_benchmark(entries: list[Entry]) -> dict[str, list[Entry]]:

@@ -54,6 +54,24 @@ class Entry:
             return None
         return self.latest.median_s / self.previous.median_s - 1
 
+    def as_json(self) -> dict[str, Any]:
+        latest = self.latest
+        return {
+            "benchmark": latest.name,
+            "fullname": latest.fullname,
+            "row": latest.row,
+            "device": latest.device,
+            "median_s": latest.median_s,
+            "rounds": latest.rounds,
+            "previous_median_s": self.previous.median_s if self.previous else None,
+            "change": self.change,
+            "extra_info": latest.extra,
+            "datetime": latest.when,
+            "commit": latest.commit,
+            "machine": latest.machine,
+            "file": str(latest.file),
+        }
+
 
 def load(root: Path) -> list[Measurement]:
     """Every measurement in every run saved under `root`; bad files are bad input, named in one line."""

@@ -31,6 +31,9 @@ class Fetched:
     path: Path
     via: Literal["mount", "cache", "download"]
 
+    def as_json(self) -> dict[str, str]:
+        return {"spec": str(self.spec), "path": str(self.path), "via": self.via}
+
 
 def fetch(spec: str | Spec, *, platform: Platform | None = None, progress: Progress | None = None) -> Fetched:
     spec = parse_spec(spec) if isinstance(spec, str) else spec

@@ -1,0 +1,37 @@
+"""`dlenv notebook LESSON --platform NAME`: a lesson as a notebook whose first cell is the platform's bootstrap."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from dlenv.cli.options import Options
+from dlenv.cli.present import out
+
+
+def notebook_command(
+    ctx: typer.Context,
+    lesson: Annotated[str, typer.Argument(help="A lesson name (dlenv lessons).")],
+    platform_name: Annotated[str, typer.Option("--platform", help="kaggle, colab, aistudio, dsw, docker or local.")],
+    out_path: Annotated[
+        Path | None, typer.Option("--out", help="Where to write it (.ipynb, or .py for py:percent).")
+    ] = None,
+) -> None:
+    """Write a runnable notebook of a lesson whose first cell is the platform's bootstrap."""
+    from dlenv import notebook
+    from dlenv.errors import unknown
+    from dlenv.lessons_catalog import discover
+
+    found = {x.name: x for x in discover(Options.of(ctx).matrix())}
+    if lesson not in found:
+        raise unknown("lesson", lesson, found)
+    path = notebook.write(
+        notebook.build(found[lesson], platform_name), out_path or Path(f"{lesson}-{platform_name}.ipynb")
+    )
+    out().print(f"wrote {path}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("notebook")(notebook_command)
