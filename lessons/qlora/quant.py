@@ -24,12 +24,11 @@ def four_bit_problem(device: str) -> DlenvError | None:
     On the CPU the check is asked about the CPU backend (bitsandbytes >= 0.48) even on a GPU machine."""
     from dlenv.doctor import diagnose
     from dlenv.doctor.collect import collect
-    from dlenv.doctor.probe import from_collected
     from dlenv.facts import bitsandbytes_release
     from dlenv.matrix import load_matrix
     from dlenv.paths import default_matrix_path
 
-    probe = from_collected(collect())
+    probe = collect()
     if device == "cpu":
         probe = dataclasses.replace(probe, gpus=())
     report = diagnose(probe, load_matrix(default_matrix_path()))

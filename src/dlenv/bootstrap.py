@@ -21,16 +21,13 @@ from packaging.utils import canonicalize_name
 
 from dlenv.doctor import Report, diagnose
 from dlenv.doctor.collect import collect, installed_versions
-from dlenv.doctor.probe import from_collected
 from dlenv.matrix import Matrix, Row
 from dlenv.mirrors import mirror_environment
 from dlenv.platforms import Platform, cache_environment, detect
-from dlenv.platforms.secrets import secret
+from dlenv.platforms.secrets import CREDENTIALS, secret
 from dlenv.requirements import environments
 
 PLATFORM_OWNED = ("torch", "tensorflow", "tensorflow-cpu", "numpy")  # a platform's own builds: kept as they are
-# The credentials the lessons' libraries read from the environment.
-CREDENTIALS = ("HF_TOKEN", "KAGGLE_API_TOKEN", "KAGGLE_USERNAME", "KAGGLE_KEY", "WANDB_API_KEY")
 
 
 @dataclass(frozen=True)
@@ -88,7 +85,7 @@ def run(matrix: Matrix, *, mirror: str | None = None, install: bool = True) -> B
     platform = detect()
     report = BootstrapReport(platform)
     # Credentials first: their files are found through variables (HF_HOME) that the caches change next.
-    for name in CREDENTIALS:
+    for name in (c.name for c in CREDENTIALS if c.bootstrap):  # what the lessons' libraries read from the environment
         if name not in os.environ and (value := secret(name, platform.vault)):
             os.environ[name] = value
             report.credentials.append(name)
@@ -102,11 +99,12 @@ def run(matrix: Matrix, *, mirror: str | None = None, install: bool = True) -> B
             "huggingface_hub was imported before dlenv.bootstrap(): restart the kernel and "
             "run the bootstrap cell first for HF_ENDPOINT (the mirror) to take effect"
         )
-    probe = from_collected(collect())
+    installed = installed_versions()  # one scan of sys.path, for the probe and the install plan
+    probe = collect(installed)
     report.doctor = diagnose(probe, matrix)
     row = matrix.row(report.doctor.recommended_env) if report.doctor.recommended_env else _cpu_row(matrix)
     torch = probe.packages.torch
-    report.plan = plan_install(installed_versions(), torch.cuda if torch else None, matrix, row)
+    report.plan = plan_install(installed, torch.cuda if torch else None, matrix, row)
     if install and report.plan.requirements:
         _pip_install(report.plan)
         report.installed = True

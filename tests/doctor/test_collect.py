@@ -11,6 +11,7 @@ import pytest
 
 from dlenv.doctor import collect as collect_module
 from dlenv.doctor.collect import collect, parse_nvidia_smi, read_constants
+from dlenv.doctor.probe import BitsandbytesInfo, Gpu, Probe, TensorflowInfo, TorchInfo
 
 SMI_XML = """<?xml version="1.0" ?>
 <nvidia_smi_log>
@@ -92,35 +93,33 @@ def machine(tmp_path, monkeypatch):
 def test_probe_reads_driver_gpu_and_frameworks_without_importing_them(machine):
     before = set(sys.modules)
     probe = collect()
-    assert probe["driver_version"] == "560.35.03" and probe["cuda_driver"] == "12.6"
-    assert probe["gpus"] == [{"name": "Tesla P100-PCIE-16GB", "compute_capability": "6.0", "memory_mib": 16384}]
-    assert probe["in_container"] and probe["nvidia_devices"] and probe["gpu_expected"]
-    torch = probe["packages"]["torch"]
-    assert torch == {
-        "version": "2.7.1",
-        "cuda": "12.6",
-        "cudnn": "90501",
-        "arch_list": ["sm_50", "sm_60", "sm_70", "sm_75", "sm_80", "sm_86", "sm_90"],
-    }
-    assert probe["packages"]["tensorflow"] == {"version": "2.20.0", "cuda": "12.5.1", "cudnn": "9"}
-    assert probe["packages"]["bitsandbytes"] == {
-        "version": "0.50.2",
-        "libraries": ["126", "128"],
-        "cuda_library": "126",
-    }
+    assert probe.driver_version == "560.35.03" and probe.cuda_driver == "12.6"
+    assert probe.gpus == (Gpu(name="Tesla P100-PCIE-16GB", compute_capability="6.0", memory_mib=16384),)
+    assert probe.in_container and probe.nvidia_devices and probe.gpu_expected
+    assert probe.packages.torch == TorchInfo(
+        version="2.7.1",
+        cuda="12.6",
+        cudnn="90501",
+        arch_list=("sm_50", "sm_60", "sm_70", "sm_75", "sm_80", "sm_86", "sm_90"),
+    )
+    assert probe.packages.tensorflow == TensorflowInfo(version="2.20.0", cuda="12.5.1", cudnn="9")
+    assert probe.packages.bitsandbytes == BitsandbytesInfo(
+        version="0.50.2", cuda_library="126", libraries=("126", "128")
+    )
     imported = {name.partition(".")[0] for name in set(sys.modules) - before}
     assert not imported & {"tensorflow", "bitsandbytes", "torch"}, imported
 
 
 def test_bitsandbytes_override_is_honoured(machine, monkeypatch):
     monkeypatch.setenv("BNB_CUDA_VERSION", "128")
-    assert collect()["packages"]["bitsandbytes"]["cuda_library"] == "128"
+    bnb = collect().packages.bitsandbytes
+    assert bnb is not None and bnb.cuda_library == "128"
 
 
 def test_a_broken_torch_is_reported_not_fatal(machine, cli):
     write(machine / "torch" / "__init__.py", "raise RuntimeError('libcudart.so.12: cannot open shared object file')\n")
-    probe = collect()
-    assert "libcudart.so.12" in probe["packages"]["torch"]["error"]
+    torch = collect().packages.torch
+    assert torch is not None and "libcudart.so.12" in (torch.error or "")
     result = cli("doctor", "--json")
     assert result.code == 1
     assert "does not import: RuntimeError: libcudart.so.12" in result.stdout
@@ -130,8 +129,8 @@ def test_no_gpu_means_no_torch_subprocess(machine, monkeypatch):
     monkeypatch.setenv("PATH", "/usr/bin:/bin")  # no nvidia-smi
     write(machine / "torch" / "__init__.py", "raise RuntimeError('the doctor imported torch')\n")
     probe = collect()
-    assert "gpus" not in probe
-    assert probe["packages"]["torch"] == {"version": "2.7.1", "cuda": "12.6", "cudnn": "90501"}
+    assert probe.gpus == () and probe.driver_version is None
+    assert probe.packages.torch == TorchInfo(version="2.7.1", cuda="12.6", cudnn="90501")
 
 
 def test_container_without_devices(tmp_path, monkeypatch):
@@ -142,12 +141,11 @@ def test_container_without_devices(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", "/usr/bin:/bin")
     monkeypatch.setattr(collect_module, "_nvml", lambda: None)
     probe = collect()
-    assert probe["in_container"] and probe["gpu_expected"] and not probe["nvidia_devices"]
+    assert probe.in_container and probe.gpu_expected and not probe.nvidia_devices
 
 
 def test_nvidia_smi_xml_without_compute_capability_skips_the_gpu():
-    parsed = parse_nvidia_smi(SMI_XML, None)
-    assert parsed == {"gpus": [], "driver_version": "560.35.03", "cuda_driver": "12.6"}
+    assert parse_nvidia_smi(SMI_XML, None) == Probe(driver_version="560.35.03", cuda_driver="12.6")
 
 
 def test_read_constants_reads_literals_only(tmp_path):

@@ -14,6 +14,7 @@ pytest.importorskip("bitsandbytes")
 from llm_fixtures import save_tiny_llama  # noqa: E402
 
 import dlenv.doctor.collect as collect  # noqa: E402
+from dlenv.doctor.probe import parse_probe  # noqa: E402
 from lessons._llm.model import load_pretrained  # noqa: E402
 from lessons.qlora import quant  # noqa: E402
 
@@ -80,7 +81,7 @@ def test_a_gpu_the_bitsandbytes_library_cannot_serve_is_refused(monkeypatch):
             "bitsandbytes": {"version": "0.48.0", "libraries": ["124"], "cuda_library": "124"},
         },
     }
-    monkeypatch.setattr(collect, "collect", lambda: maxwell)
+    monkeypatch.setattr(collect, "collect", lambda: parse_probe(maxwell))
     problem = quant.four_bit_problem("cuda")
     assert problem is not None and problem.exit_code == 2
     assert "Tesla M60" in problem.message and "cannot run 4-bit" in problem.message and problem.hint

@@ -1,4 +1,4 @@
-"""Probe this machine without importing a framework into the doctor's own process.
+"""Probe this machine, as a typed Probe, without importing a framework into the doctor's own process.
 
 - NVIDIA driver and GPUs: NVML (nvidia-ml-py), else `nvidia-smi` (argv lists, a timeout).
 - torch, TensorFlow, bitsandbytes: package metadata and the plain-Python version files the wheels
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import dataclasses
 import importlib.machinery
 import json
 import os
@@ -18,9 +19,11 @@ import platform
 import re
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from dlenv.doctor.probe import BitsandbytesInfo, Gpu, Packages, Probe, TensorflowInfo, TorchInfo
 from dlenv.facts import bitsandbytes_release, encode_cudnn
 from dlenv.paths import host_path
 
@@ -40,36 +43,35 @@ print(json.dumps({"arch_list": flags.split(), "cudnn": torch.backends.cudnn.vers
 """
 
 
-def collect() -> dict[str, Any]:
-    """A probe of this machine as a dict (validated by the caller): absent keys for what is not there."""
-    probe: dict[str, Any] = {"python": platform.python_version()}
-    probe.update(_nvidia())
-    probe["in_container"] = any(host_path(marker).exists() for marker in CONTAINER_MARKERS)
-    probe["nvidia_devices"] = any(re.fullmatch(r"nvidia\d+", name) for name in _nvidia_device_names())
+def collect(installed: Mapping[str, str] | None = None) -> Probe:
+    """A probe of this machine; what is not there is left None. Built without validation: dlenv read
+    it itself. `installed` is installed_versions(), for a caller that has read it already."""
+    installed = installed_versions() if installed is None else installed
+    nvidia = _nvidia()
+    torch = _torch(installed, with_arch=bool(nvidia.gpus))
     requested = os.environ.get(GPU_REQUEST_ENV)
-    probe["gpu_expected"] = requested is not None and requested not in ("", "void", "none")
-    packages: dict[str, Any] = {}
-    installed = installed_versions()
-    torch = _torch(installed, with_arch=bool(probe.get("gpus")))
-    if torch:
-        packages["torch"] = torch
-    tensorflow = _tensorflow(installed)
-    if tensorflow:
-        packages["tensorflow"] = tensorflow
-    bnb = _bitsandbytes(installed, torch.get("cuda") if torch else None)
-    if bnb:
-        packages["bitsandbytes"] = bnb
-    probe["packages"] = packages
-    return probe
+    return dataclasses.replace(
+        nvidia,
+        python=platform.python_version(),
+        in_container=any(host_path(marker).exists() for marker in CONTAINER_MARKERS),
+        nvidia_devices=any(re.fullmatch(r"nvidia\d+", name) for name in _nvidia_device_names()),
+        gpu_expected=requested is not None and requested not in ("", "void", "none"),
+        packages=Packages(
+            torch=torch,
+            tensorflow=_tensorflow(installed),
+            bitsandbytes=_bitsandbytes(installed, torch.cuda if torch else None),
+        ),
+    )
 
 
 # --- NVIDIA ---------------------------------------------------------------------------------------
 
 
-def _nvidia() -> dict[str, Any]:
+def _nvidia() -> Probe:
+    """The driver and GPUs, as a probe of nothing else."""
     if not nvidia_driver_loaded():
-        return {}
-    return _nvml() or _nvidia_smi() or {}
+        return Probe()
+    return _nvml() or _nvidia_smi() or Probe()
 
 
 def nvidia_driver_loaded() -> bool:
@@ -87,7 +89,7 @@ def _nvidia_device_names() -> list[str]:
     return [p.name for p in dev.iterdir() if p.name.startswith("nvidia")] if dev.is_dir() else []
 
 
-def _nvml() -> dict[str, Any] | None:
+def _nvml() -> Probe | None:
     try:
         import pynvml  # nvidia-ml-py
     except ImportError:
@@ -104,18 +106,18 @@ def _nvml() -> dict[str, Any] | None:
             major, minor = pynvml.nvmlDeviceGetCudaComputeCapability(handle)
             name = pynvml.nvmlDeviceGetName(handle)
             gpus.append(
-                {
-                    "name": name.decode() if isinstance(name, bytes) else name,
-                    "compute_capability": f"{major}.{minor}",
-                    "memory_mib": pynvml.nvmlDeviceGetMemoryInfo(handle).total // 2**20,
-                }
+                Gpu(
+                    name=name.decode() if isinstance(name, bytes) else name,
+                    compute_capability=f"{major}.{minor}",
+                    memory_mib=pynvml.nvmlDeviceGetMemoryInfo(handle).total // 2**20,
+                )
             )
         driver = pynvml.nvmlSystemGetDriverVersion()
-        return {
-            "driver_version": driver.decode() if isinstance(driver, bytes) else driver,
-            "cuda_driver": f"{cuda // 1000}.{cuda % 1000 // 10}",
-            "gpus": gpus,
-        }
+        return Probe(
+            driver_version=driver.decode() if isinstance(driver, bytes) else driver,
+            cuda_driver=f"{cuda // 1000}.{cuda % 1000 // 10}",
+            gpus=tuple(gpus),
+        )
     except pynvml.NVMLError:
         return None
     finally:
@@ -130,7 +132,7 @@ def _run(argv: list[str]) -> str | None:
     return proc.stdout if proc.returncode == 0 else None
 
 
-def _nvidia_smi() -> dict[str, Any] | None:
+def _nvidia_smi() -> Probe | None:
     import shutil
 
     smi = shutil.which("nvidia-smi")
@@ -142,28 +144,29 @@ def _nvidia_smi() -> dict[str, Any] | None:
     return parse_nvidia_smi(xml, _run([smi, "--query-gpu=compute_cap", "--format=csv,noheader"]))
 
 
-def parse_nvidia_smi(xml: str, compute_caps: str | None) -> dict[str, Any]:
-    """`nvidia-smi -q -x` (older drivers' XML has no compute capability: `--query-gpu=compute_cap` adds it)."""
+def parse_nvidia_smi(xml: str, compute_caps: str | None) -> Probe:
+    """`nvidia-smi -q -x` (older drivers' XML has no compute capability: `--query-gpu=compute_cap` adds it;
+    a GPU without one is left out)."""
     import xml.etree.ElementTree as ET
 
     root = ET.fromstring(xml)
     caps = (compute_caps or "").split()
     gpus = []
-    for index, gpu in enumerate(root.findall("gpu")):
+    for gpu, cap in zip(root.findall("gpu"), caps, strict=False):
         memory = gpu.findtext("fb_memory_usage/total", "").split()
-        entry: dict[str, Any] = {"name": gpu.findtext("product_name", "").strip()}
-        if index < len(caps):
-            entry["compute_capability"] = caps[index].strip()
-        if memory and memory[0].isdigit():
-            entry["memory_mib"] = int(memory[0])
-        gpus.append(entry)
-    result: dict[str, Any] = {"gpus": [g for g in gpus if "compute_capability" in g]}
-    if root.findtext("driver_version"):
-        result["driver_version"] = root.findtext("driver_version", "").strip()
-    cuda = root.findtext("cuda_version")
-    if cuda and cuda.strip() != "Not Found":
-        result["cuda_driver"] = cuda.strip()
-    return result
+        gpus.append(
+            Gpu(
+                name=gpu.findtext("product_name", "").strip(),
+                compute_capability=cap.strip(),
+                memory_mib=int(memory[0]) if memory and memory[0].isdigit() else None,
+            )
+        )
+    cuda = (root.findtext("cuda_version") or "").strip()
+    return Probe(
+        driver_version=(root.findtext("driver_version") or "").strip() or None,
+        cuda_driver=cuda if cuda and cuda != "Not Found" else None,
+        gpus=tuple(gpus),
+    )
 
 
 # --- frameworks -----------------------------------------------------------------------------------
@@ -193,7 +196,7 @@ def _normalise(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def _version_of(installed: dict[str, str], *names: str) -> str | None:
+def _version_of(installed: Mapping[str, str], *names: str) -> str | None:
     return next((installed[_normalise(n)] for n in names if _normalise(n) in installed), None)
 
 
@@ -224,30 +227,26 @@ def read_constants(path: Path) -> dict[str, Any]:
     return found
 
 
-def _cudnn_wheel(installed: dict[str, str], cuda: str) -> str | None:
+def _cudnn_wheel(installed: Mapping[str, str], cuda: str) -> str | None:
     """The cuDNN a CUDA wheel of torch loads: the nvidia-cudnn-cuNN wheel of its CUDA major, as torch encodes it."""
     version = _version_of(installed, f"nvidia-cudnn-cu{cuda.split('.')[0]}")
     return encode_cudnn(version) if version else None
 
 
-def _torch(installed: dict[str, str], with_arch: bool) -> dict[str, Any] | None:
+def _torch(installed: Mapping[str, str], with_arch: bool) -> TorchInfo | None:
     version = _version_of(installed, "torch")
     package = _package_dir("torch") if version else None
     if version is None or package is None:
         return None
-    info: dict[str, Any] = {"version": version}
-    cuda = read_constants(package / "version.py").get("cuda")
-    if cuda:
-        info["cuda"] = cuda
-        cudnn = _cudnn_wheel(installed, cuda)
-        if cudnn:
-            info["cudnn"] = cudnn
+    cuda = read_constants(package / "version.py").get("cuda") or None
+    info = TorchInfo(version=version, cuda=cuda, cudnn=_cudnn_wheel(installed, cuda) if cuda else None)
     if with_arch and cuda:
-        info.update(_torch_arch())
+        info = dataclasses.replace(info, **_torch_arch())
     return info
 
 
 def _torch_arch() -> dict[str, Any]:
+    """TorchInfo's fields that only the compiled library knows: arch_list and cudnn, or the error."""
     try:
         proc = subprocess.run(
             [sys.executable, "-c", TORCH_ARCH_SCRIPT], capture_output=True, text=True, timeout=SUBPROCESS_TIMEOUT_S
@@ -258,46 +257,44 @@ def _torch_arch() -> dict[str, Any]:
         last = (proc.stderr.strip().splitlines() or [f"exit code {proc.returncode}"])[-1]
         return {"error": last[:300]}
     data = json.loads(proc.stdout.strip().splitlines()[-1])
-    result: dict[str, Any] = {"arch_list": data["arch_list"]}
+    result: dict[str, Any] = {"arch_list": tuple(data["arch_list"])}
     if data.get("cudnn"):
         result["cudnn"] = str(data["cudnn"])
     return result
 
 
-def installed_torch() -> dict[str, Any] | None:
+def installed_torch() -> TorchInfo | None:
     """torch's version and CUDA (None for a CPU build) as installed, without importing it."""
     return _torch(installed_versions(), with_arch=False)
 
 
-def _tensorflow(installed: dict[str, str]) -> dict[str, Any] | None:
+def _tensorflow(installed: Mapping[str, str]) -> TensorflowInfo | None:
     version = _version_of(installed, "tensorflow", "tensorflow-cpu", "tf-nightly")
     package = _package_dir("tensorflow") if version else None
     if version is None or package is None:
         return None
-    info: dict[str, Any] = {"version": version}
     build = read_constants(package / "python" / "platform" / "build_info.py").get("build_info", {})
-    if build.get("is_cuda_build") and build.get("cuda_version"):
-        info["cuda"] = str(build["cuda_version"])
-        if build.get("cudnn_version"):
-            info["cudnn"] = str(build["cudnn_version"])
-    return info
+    if not (build.get("is_cuda_build") and build.get("cuda_version")):
+        return TensorflowInfo(version=version)
+    cudnn = str(build["cudnn_version"]) if build.get("cudnn_version") else None
+    return TensorflowInfo(version=version, cuda=str(build["cuda_version"]), cudnn=cudnn)
 
 
-def _bitsandbytes(installed: dict[str, str], torch_cuda: str | None) -> dict[str, Any] | None:
+def _bitsandbytes(installed: Mapping[str, str], torch_cuda: str | None) -> BitsandbytesInfo | None:
     version = _version_of(installed, "bitsandbytes")
     package = _package_dir("bitsandbytes") if version else None
     if version is None or package is None:
         return None
-    libraries = sorted(
-        {m[1] for p in package.glob("libbitsandbytes_cuda*") if (m := re.search(r"cuda(\d{3})", p.name))}
+    libraries = tuple(
+        sorted({m[1] for p in package.glob("libbitsandbytes_cuda*") if (m := re.search(r"cuda(\d{3})", p.name))})
     )
-    info: dict[str, Any] = {"version": version, "libraries": libraries}
     override = os.environ.get(BNB_OVERRIDE_ENV)
+    library = None
     if override and re.fullmatch(r"\d{3}", override):
-        info["cuda_library"] = override
+        library = override
     elif torch_cuda:
         release = bitsandbytes_release(version)
         library = release.library_for(torch_cuda) if release else None
-        if library and (not libraries or library in libraries):
-            info["cuda_library"] = library
-    return info
+        if library and libraries and library not in libraries:
+            library = None
+    return BitsandbytesInfo(version=version, cuda_library=library, libraries=libraries)

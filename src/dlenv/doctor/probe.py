@@ -97,24 +97,6 @@ def _without_none(value: Any) -> Any:
     return value
 
 
-def from_collected(data: dict[str, Any]) -> Probe:
-    """A probe from what collect() gathered on this machine: trusted, so built without validation."""
-    packages = data.get("packages", {})
-
-    def make(cls: type, raw: dict[str, Any] | None) -> Any:
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()}) if raw else None
-
-    return Probe(
-        **{k: v for k, v in data.items() if k not in ("gpus", "packages")},
-        gpus=tuple(Gpu(**gpu) for gpu in data.get("gpus", ())),
-        packages=Packages(
-            make(TorchInfo, packages.get("torch")),
-            make(TensorflowInfo, packages.get("tensorflow")),
-            make(BitsandbytesInfo, packages.get("bitsandbytes")),
-        ),
-    )
-
-
 def parse_probe(data: object, source: str = "probe") -> Probe:
     """A probe from a file or a bug report: validated, every problem one line naming the field."""
     try:
