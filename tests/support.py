@@ -44,3 +44,16 @@ def alternating_medians(benchmark, measured: Callable[[], object], reference: Ca
 
     benchmark.pedantic(measured, setup=time_reference, rounds=rounds, iterations=1)
     return benchmark.stats.stats.median, statistics.median(reference_times)
+
+
+def imports_pydantic(*args: str, cache: Path) -> bool:
+    """Whether `dlenv ARGS` imports pydantic, in a fresh process whose cache folder (XDG_CACHE_HOME) is
+    `cache`: run it twice on one cache to see that what was validated once is not validated again."""
+    code = (
+        "import sys, contextlib, io\nfrom dlenv.cli import main\n"
+        f"with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n    main({list(args)!r})\n"
+        "print('pydantic' in sys.modules)"
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    return run.stdout.strip() == "True"

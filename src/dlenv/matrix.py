@@ -6,21 +6,27 @@ text is read on a machine, and a marker keyed by the text's hash lets later read
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import hashlib
-import os
 import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from dlenv import __version__
 from dlenv.errors import DlenvError, did_you_mean, unknown
 from dlenv.facts import CUDA_FACTS, cuda_facts, version_tuple
-from dlenv.fileio import atomic_write, read_input
-from dlenv.schema import FORBID_EXTRA, NonEmpty, Pattern, first_problem, validate, validation_error
+from dlenv.fileio import read_input
+from dlenv.schema import (
+    FORBID_EXTRA,
+    NonEmpty,
+    Pattern,
+    construct,
+    describe,
+    first_problem,
+    validate,
+    validated_once,
+    validation_error,
+)
 from dlenv.versions import ArchSpec, CudaRelease, Pin, PythonRelease, TorchPin
 
 if sys.version_info >= (3, 11):
@@ -205,16 +211,7 @@ def _check_facts(row: Row) -> None:
 def _row_error(name: str, error: Exception) -> str:
     if not isinstance(error, validation_error()):  # a rule of Row.check or the facts: it names the field
         return f"row '{name}': {error}"
-    problem = first_problem(error)
-    field_name, kind = problem["field"], problem["type"]
-    if kind == "unknown":
-        fields = [f.name for f in dataclasses.fields(Row)]
-        return f"row '{name}': unknown field '{field_name}'{did_you_mean(field_name, fields)}"
-    if kind == "missing":
-        return f"row '{name}': field '{field_name}' is required"
-    if kind == "too_short":
-        return f"row '{name}': field '{field_name}' must not be empty"
-    return f"row '{name}': field '{field_name}': {problem['msg']} (got {problem['input']!r})"
+    return f"row '{name}': {describe(error, Row)}"
 
 
 def parse_matrix(data: dict[str, Any], source: str = "envs/matrix.toml") -> Matrix:
@@ -254,21 +251,8 @@ def parse_matrix(data: dict[str, Any], source: str = "envs/matrix.toml") -> Matr
 def _construct(data: dict[str, Any]) -> Matrix:
     """A matrix from TOML already validated on this machine: plain construction, no pydantic."""
 
-    def row(name: str, table: dict[str, Any]) -> Row:
-        return Row(name=name, **{key: tuple(v) if isinstance(v, list) else v for key, v in table.items()})
-
-    return Matrix(Defaults(**data["defaults"]), {name: row(name, table) for name, table in data["rows"].items()})
-
-
-def _validated_marker(text: str) -> Path:
-    """Where the proof lives that this exact matrix text passed validation by these rules and facts."""
-    digest = hashlib.sha256(f"{__version__}\0{text}\0".encode())
-    here = Path(__file__).parent
-    for rules in (Path(__file__), here / "schema.py", here / "versions.py", CUDA_FACTS):
-        digest.update(rules.read_bytes())
-    digest = digest.hexdigest()
-    cache_home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return cache_home / "dlenv" / "validated" / f"matrix-{digest[:32]}"
+    rows = {name: construct(Row, {"name": name, **table}) for name, table in data["rows"].items()}
+    return Matrix(construct(Defaults, data["defaults"]), rows)
 
 
 def load_matrix(path: Path) -> Matrix:
@@ -281,10 +265,5 @@ def load_matrix(path: Path) -> Matrix:
         if twice:
             raise DlenvError(f"{path}: duplicate row '{twice[1]}' (line {twice[2]})") from None
         raise DlenvError(f"{path}: malformed TOML: {message}") from None
-    marker = _validated_marker(text)
-    if marker.is_file():
-        return _construct(data)
-    matrix = parse_matrix(data, source=str(path))
-    with contextlib.suppress(OSError):  # a read-only home: validate every time
-        atomic_write(marker, "")
-    return matrix
+    rules = (Path(__file__), Path(__file__).with_name("versions.py"), CUDA_FACTS)
+    return validated_once("matrix", text, rules, lambda: parse_matrix(data, source=str(path)), lambda: _construct(data))

@@ -1,16 +1,29 @@
 """Validation at the edges, plain frozen dataclasses inside.
 
-dlenv's data types (matrix rows, probes) are stdlib dataclasses whose annotations carry the
-constraints; pydantic validates them through a TypeAdapter, and is imported only then. So reading
-a row that was validated before, or a probe dlenv collected itself, costs no pydantic import (about
-0.1 s, most of the doctor's start-up).
+dlenv's data types (matrix rows, probes, platform profiles) are stdlib dataclasses whose annotations
+carry the constraints; pydantic validates them through a TypeAdapter, and is imported only then. So
+reading a file that was validated before (`validated_once`), or a probe dlenv collected itself,
+costs no pydantic import (about 0.1 s, most of the doctor's start-up).
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import hashlib
+import os
+import typing
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
+
+from dlenv import __version__
+from dlenv.errors import did_you_mean
+from dlenv.fileio import atomic_write
+
+T = TypeVar("T")
 
 # Given to each dataclass as __pydantic_config__: an unknown key is an error, not ignored.
 FORBID_EXTRA = {"extra": "forbid"}
@@ -78,3 +91,65 @@ def first_problem(error: Any) -> dict[str, Any]:
         "msg": first["msg"],
         "input": first.get("input"),
     }
+
+
+def describe(error: Any, cls: type) -> str:
+    """A ValidationError of dataclass `cls` as one line naming the dotted field: unknown (with the
+    closest valid name), required, empty, or what is wrong with the value."""
+    problem = first_problem(error)
+    name, kind = problem["field"], problem["type"]
+    if kind == "unknown":
+        *parents, leaf = name.split(".")
+        return f"unknown field '{name}'{did_you_mean(leaf, _field_names(cls, parents))}"
+    if kind == "missing":
+        return f"field '{name}' is required"
+    if kind == "too_short":
+        return f"field '{name}' must not be empty"
+    return f"field '{name}': {problem['msg']} (got {problem['input']!r})"
+
+
+def _field_names(cls: type, parents: list[str]) -> list[str]:
+    for parent in parents:
+        cls = _nested(cls).get(parent)  # type: ignore[assignment]
+        if cls is None:
+            return []
+    return [f.name for f in dataclasses.fields(cls)]
+
+
+# --- the cheap path: data validated before, built without pydantic ----------------------------------
+
+
+@cache
+def _nested(cls: type) -> dict[str, type]:
+    """The fields of dataclass `cls` whose type is a dataclass itself."""
+    hints = typing.get_type_hints(cls)
+    return {f.name: hints[f.name] for f in dataclasses.fields(cls) if dataclasses.is_dataclass(hints[f.name])}
+
+
+def construct(cls: type[T], data: dict[str, Any]) -> T:
+    """An instance of dataclass `cls` from data that passed `validate(cls, ...)` before: tables become
+    the nested dataclasses, lists tuples; nothing is checked and pydantic is not imported."""
+    nested = _nested(cls)
+    return cls(
+        **{
+            key: construct(nested[key], value) if key in nested else tuple(value) if isinstance(value, list) else value
+            for key, value in data.items()
+        }
+    )
+
+
+def validated_once(kind: str, text: str, rules: Iterable[Path], check: Callable[[], T], build: Callable[[], T]) -> T:
+    """`check()` (validation) the first time this exact `text` is read under these `rules` (the source
+    files that validate it) on this machine; afterwards `build()`, the cheap path. The proof is an empty
+    file in ~/.cache/dlenv/validated named by a hash of dlenv's version, the text and the rules."""
+    digest = hashlib.sha256(f"{__version__}\0{text}\0".encode())
+    for path in (Path(__file__), *rules):
+        digest.update(path.read_bytes())
+    cache_home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    marker = cache_home / "dlenv" / "validated" / f"{kind}-{digest.hexdigest()[:32]}"
+    if marker.is_file():
+        return build()
+    result = check()
+    with contextlib.suppress(OSError):  # a read-only home: validate every time
+        atomic_write(marker, "")
+    return result

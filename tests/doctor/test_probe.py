@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
-from support import ROOT
+from support import ROOT, imports_pydantic
 
 PROBES = ROOT / "tests" / "fixtures" / "probes"
 GOOD = json.loads((PROBES / "colab-t4.json").read_text())
@@ -75,13 +72,5 @@ def test_this_machine_without_gpu_says_so_plainly(cli, tmp_path):
 
 def test_the_doctor_imports_no_pydantic_once_the_matrix_was_validated_here(tmp_path):
     # pydantic (and typer >= 0.29, which builds pydantic adapters) cost ~0.1 s: the doctor's whole budget.
-    code = (
-        "import sys, contextlib, io\nfrom dlenv.cli import main\n"
-        "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
-        "    main(['doctor', '--json'])\nprint('pydantic' in sys.modules)"
-    )
-    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
-    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
-    again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
-    assert first.stdout.strip() == "True"  # the first read of this matrix text validates it
-    assert again.stdout.strip() == "False"
+    assert imports_pydantic("doctor", "--json", cache=tmp_path)  # the first read of this matrix text validates it
+    assert not imports_pydantic("doctor", "--json", cache=tmp_path)

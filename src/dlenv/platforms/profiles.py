@@ -1,16 +1,20 @@
-"""Platform profiles: data in platform/<name>/profile.toml (signals, paths, secret vault, mirrors)."""
+"""Platform profiles: data in platform/<name>/profile.toml (signals, paths, secret vault, mirrors).
+
+Validated like the matrix (dlenv.schema): by pydantic the first time these exact files are read on a
+machine, then built as plain dataclasses, so `dlenv platform` does not import pydantic.
+"""
 
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from typing import Annotated, Any, Literal
 
 from dlenv.errors import DlenvError
 from dlenv.paths import PACKAGE_DIR, checkout_root
+from dlenv.schema import FORBID_EXTRA, NonEmpty, Strict, construct, describe, validate, validated_once, validation_error
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -22,46 +26,54 @@ else:  # pragma: no cover
 ORDER = ("kaggle", "colab", "dsw", "aistudio", "docker", "local")
 
 
-class _Data(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Detect(_Data):
+@dataclass(frozen=True)
+class Detect:
+    __pydantic_config__ = FORBID_EXTRA
     env_all: tuple[str, ...] = ()  # every one of these variables is set
     env_any: tuple[str, ...] = ()  # or any of these
     paths_any: tuple[str, ...] = ()  # or any of these paths exists
     ipython: str | None = None  # or the IPython shell's repr contains this
-    always: bool = False  # the fallback
+    always: Annotated[bool, Strict()] = False  # the fallback
 
 
-class Paths(_Data):
-    input_dir: str | None = None  # reported when it exists
+@dataclass(frozen=True)
+class Paths:
+    __pydantic_config__ = FORBID_EXTRA
     work_dir: str  # when it exists, else the current directory
+    cache_dir: Annotated[tuple[str, ...], NonEmpty()]  # the first that exists or can be created; the last regardless
+    input_dir: str | None = None  # reported when it exists
     persistent_dir: str | None = None  # reported when it exists (a mounted Drive, say)
-    cache_dir: tuple[str, ...]  # the first that exists or can be created; the last one regardless
-    cache_on_persistent: bool = False  # put caches on persistent_dir when it is there
+    cache_on_persistent: Annotated[bool, Strict()] = False  # put caches on persistent_dir when it is there
 
 
-class Secrets(_Data):
+@dataclass(frozen=True)
+class Secrets:
+    __pydantic_config__ = FORBID_EXTRA
     vault: Literal["kaggle", "colab", ""] = ""
 
 
-class Mirrors(_Data):
+@dataclass(frozen=True)
+class Mirrors:
+    __pydantic_config__ = FORBID_EXTRA
     default: Literal["", "cn"] = ""
 
 
-class Network(_Data):
+@dataclass(frozen=True)
+class Network:
+    __pydantic_config__ = FORBID_EXTRA
     offline_fix: str
 
 
-class Profile(_Data):
+@dataclass(frozen=True)
+class Profile:
+    __pydantic_config__ = FORBID_EXTRA
     name: str
     title: str
     detect: Detect
     paths: Paths
-    secrets: Secrets = Field(default_factory=Secrets)
-    mirrors: Mirrors = Field(default_factory=Mirrors)
     network: Network
+    secrets: Secrets = field(default_factory=Secrets)
+    mirrors: Mirrors = field(default_factory=Mirrors)
 
 
 def profiles_dir() -> Path:
@@ -72,12 +84,31 @@ def profiles_dir() -> Path:
 @cache
 def profiles() -> dict[str, Profile]:
     """Every profile, in detection order."""
-    found = {}
+    return load_profiles(profiles_dir())
+
+
+def load_profiles(folder: Path) -> dict[str, Profile]:
+    """The profiles in `folder`, in detection order; a bad one is a one-line error naming file and field."""
+    tables: dict[str, dict[str, Any]] = {}
+    texts = []
     for name in ORDER:
-        path = profiles_dir() / name / "profile.toml"
+        path = folder / name / "profile.toml"
         try:
-            with path.open("rb") as f:
-                found[name] = Profile.model_validate({"name": name, **tomllib.load(f)})
-        except (OSError, tomllib.TOMLDecodeError, ValidationError) as error:
+            texts.append(path.read_text(encoding="utf-8"))
+            tables[name] = {"name": name, **tomllib.loads(texts[-1])}
+        except (OSError, tomllib.TOMLDecodeError) as error:
             raise DlenvError(f"{path}: {str(error).splitlines()[0]}", exit_code=1) from None
-    return found
+
+    def check() -> dict[str, Profile]:
+        found = {}
+        for name, table in tables.items():
+            try:
+                found[name] = validate(Profile, table)
+            except validation_error() as error:
+                raise DlenvError(f"{folder / name / 'profile.toml'}: {describe(error, Profile)}", exit_code=1) from None
+        return found
+
+    def build() -> dict[str, Profile]:
+        return {name: construct(Profile, table) for name, table in tables.items()}
+
+    return validated_once("profiles", "\0".join(texts), [Path(__file__)], check, build)
