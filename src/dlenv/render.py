@@ -15,6 +15,7 @@ from jinja2 import FileSystemLoader, StrictUndefined
 from dlenv.fileio import atomic_write
 from dlenv.matrix import Matrix, Row
 from dlenv.paths import PACKAGE_DIR
+from dlenv.platforms.secrets import CREDENTIALS
 from dlenv.requirements import Environment, environments
 
 HEADER = "# generated from envs/matrix.toml by `dlenv render` — do not edit"
@@ -91,7 +92,7 @@ def matrix_table(matrix: Matrix, chinese: bool = False) -> str:
             "transformers / peft / trl / bitsandbytes",
         ]
     )
-    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    rows = []
     for row in matrix.rows.values():
         archs = ", ".join(arch.replace(".", "") for arch in row.torch_arch) or "—"
         cells = [
@@ -105,8 +106,25 @@ def matrix_table(matrix: Matrix, chinese: bool = False) -> str:
             _tensorflow_cell(row, chinese),
             f"{row.transformers} / {row.peft} / {row.trl} / {row.bitsandbytes}",
         ]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+        rows.append(cells)
+    return markdown_table(head, rows)
+
+
+def credentials_table(chinese: bool = False) -> str:
+    """Every credential dlenv looks for (dlenv.platforms.secrets.CREDENTIALS): its tools, its file, and
+    whether dlenv.bootstrap() loads it."""
+    head = (
+        ["凭据（环境变量名，也是 Secrets 中的名称）", "读取它的工具", "文件", "`dlenv.bootstrap()` 载入"]
+        if chinese
+        else ["credential (variable, and name in Secrets)", "read by", "file", "loaded by `dlenv.bootstrap()`"]
+    )
+    rows = [[f"`{c.name}`", c.tools, c.file or "—", "✓" if c.bootstrap else "—"] for c in CREDENTIALS]
+    return markdown_table(head, rows)
+
+
+def markdown_table(head: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    return "\n".join(lines + ["| " + " | ".join(cells) + " |" for cells in rows]) + "\n"
 
 
 def with_section(readme: str, section: str, content: str) -> str:
@@ -145,6 +163,7 @@ def render_all(matrix: Matrix, root: Path) -> dict[str, str]:
         path = root / readme
         text = path.read_text(encoding="utf-8") if path.is_file() else ""
         text = with_section(text, "matrix", matrix_table(matrix, chinese))
+        text = with_section(text, "credentials", credentials_table(chinese))
         files[readme] = with_section(text, "platforms", cells)
     return files
 

@@ -8,7 +8,11 @@ import stat
 import sys
 import types
 
-from dlenv.platforms.secrets import kaggle_credentials_source, secret
+import pytest
+from support import ROOT
+
+from dlenv.platforms.secrets import CREDENTIALS, available, kaggle_credentials_source, secret
+from dlenv.render import markers
 
 
 def test_environment_wins_then_vault_then_file(machine, monkeypatch):
@@ -82,3 +86,18 @@ def test_login_without_a_key_or_with_both_modes_is_bad_input(machine, cli, monke
     assert cli("login", "kaggle", "--username", "alice").code == 2
     assert cli("login", "kaggle", "--username", "alice", "--token").code == 2
     assert not (machine.home / ".kaggle" / "kaggle.json").exists()
+
+
+@pytest.mark.parametrize("credential", CREDENTIALS, ids=lambda c: c.name)
+def test_every_credential_of_the_table_is_found_and_listed_by_name(machine, monkeypatch, credential):
+    machine()
+    assert credential.name not in available()
+    monkeypatch.setenv(credential.name, "v4lue")
+    assert secret(credential.name) == "v4lue" and credential.name in available()
+
+
+@pytest.mark.parametrize("readme", ["README.md", "README.zh-CN.md"])
+def test_each_readme_names_every_credential_of_the_table(readme):
+    start, end = markers("credentials")
+    section = (ROOT / readme).read_text(encoding="utf-8").split(start)[1].split(end)[0]
+    assert [c.name for c in CREDENTIALS] == [line.split("`")[1] for line in section.splitlines()[3:]]

@@ -1,19 +1,76 @@
 """Credentials: environment → the platform's vault → the files their tools keep. Values are returned,
 never printed or logged; listings carry names only.
+
+CREDENTIALS is the one table of them: `secret()` and `available()` look names up in it,
+`dlenv.bootstrap()` loads the ones it marks, `dlenv render` writes it into the READMEs.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from dlenv.fileio import atomic_write
 
-# The names dlenv looks for when it lists what is available (values are never read for a listing
-# from a vault: Colab's asks the user for permission, Kaggle's is a network call).
-KNOWN_SECRETS = ("HF_TOKEN", "KAGGLE_API_TOKEN", "KAGGLE_USERNAME", "KAGGLE_KEY", "WANDB_API_KEY",
-                 "MODELSCOPE_API_TOKEN", "AISTUDIO_ACCESS_TOKEN")  # fmt: skip
+
+@dataclass(frozen=True)
+class Credential:
+    """A credential under the name its tools read from the environment; dlenv asks the platform's vault
+    (Kaggle's Add-ons → Secrets label, Colab's 🔑 name) for the same name."""
+
+    name: str
+    tools: str  # who reads it
+    file: str = ""  # where its tools keep it, for people ('' when dlenv reads no file of it)
+    read_file: Callable[[], str | None] | None = None  # that file's value
+    bootstrap: bool = False  # dlenv.bootstrap() loads it into the environment, for the lessons' libraries
+
+
+KAGGLE_JSON = "`$KAGGLE_CONFIG_DIR/kaggle.json` / `~/.kaggle/kaggle.json` (`dlenv login kaggle --username NAME`)"
+# Sources: ../shared/research/platforms.md. The vaults: §1(c) Kaggle's UserSecretsClient, §2(c) Colab's
+# userdata; AI Studio and PAI-DSW have none (§3(c), §4(c)): tokens come as environment variables.
+CREDENTIALS = (
+    # huggingface_hub: HF_TOKEN, else the token file (§6, [S9] utils/_auth.py); on Colab it reads the 🔑
+    # secret HF_TOKEN itself (§2(c)).
+    Credential(
+        "HF_TOKEN",
+        "huggingface_hub",
+        "`$HF_TOKEN_PATH` / `$HF_HOME/token` (`~/.cache/huggingface/token`)",
+        lambda: _read_stripped(hf_token_file()),
+        bootstrap=True,
+    ),
+    # kaggle-cli 2.x and kagglehub: a new-style API token, else the legacy user name and key as variables
+    # or in kaggle.json (§1(c), [S3][S1]); kagglehub reads these names from Colab's secrets too (§2(c)).
+    Credential(
+        "KAGGLE_API_TOKEN",
+        "kaggle, kagglehub",
+        "`~/.kaggle/access_token` (`dlenv login kaggle --token`)",
+        lambda: _read_stripped(kaggle_access_token_file()),
+        bootstrap=True,
+    ),
+    Credential(
+        "KAGGLE_USERNAME",
+        "kaggle, kagglehub",
+        KAGGLE_JSON,
+        lambda: _kaggle_json().get("username") or None,
+        bootstrap=True,
+    ),
+    Credential(
+        "KAGGLE_KEY",
+        "kaggle, kagglehub",
+        KAGGLE_JSON,
+        lambda: _kaggle_json().get("key") or None,
+        bootstrap=True,
+    ),
+    Credential("WANDB_API_KEY", "wandb", bootstrap=True),  # wandb's own variable
+    # ModelScope: third parties use MODELSCOPE_API_TOKEN (and MODELSCOPE_TOKEN); the SDK logs in with
+    # HubApi().login() into ~/.modelscope/credentials (§4(c), §8 item 8).
+    Credential("MODELSCOPE_API_TOKEN", "modelscope"),
+    # AI Studio services (aistudio-sdk, ERNIE/PaddleOCR APIs), by convention in public code (§3(c)).
+    Credential("AISTUDIO_ACCESS_TOKEN", "aistudio-sdk"),
+)
 
 
 def secret(name: str, vault: str = "") -> str | None:
@@ -22,8 +79,14 @@ def secret(name: str, vault: str = "") -> str | None:
 
 
 def available() -> list[str]:
-    """Names of the known secrets found in the environment or in files (vaults are not asked)."""
-    return [name for name in KNOWN_SECRETS if os.environ.get(name) or _from_file(name)]
+    """Names of the known secrets found in the environment or in files (values are never read for a
+    listing from a vault: Colab's asks the user for permission, Kaggle's is a network call)."""
+    return [c.name for c in CREDENTIALS if os.environ.get(c.name) or _from_file(c.name)]
+
+
+def _from_file(name: str) -> str | None:
+    read = next((c.read_file for c in CREDENTIALS if c.name == name), None)
+    return read() if read else None
 
 
 def _from_vault(vault: str, name: str) -> str | None:
@@ -82,24 +145,6 @@ def _kaggle_json() -> dict[str, str]:
     return data if isinstance(data, dict) else {}
 
 
-def _from_file(name: str) -> str | None:
-    if name == "HF_TOKEN":
-        return _read_stripped(hf_token_file())
-    if name == "KAGGLE_API_TOKEN":
-        path = kaggle_access_token_file()
-        return _read_stripped(path) if path else None
-    if name in ("KAGGLE_USERNAME", "KAGGLE_KEY"):
-        return _kaggle_json().get(name.removeprefix("KAGGLE_").lower()) or None
-    return None
-
-
-def _read_stripped(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8").strip() or None
-    except OSError:
-        return None
-
-
 def kaggle_credentials_source() -> str | None:
     """Where the kaggle CLI (2.x order) would find credentials: a name, never the value."""
     if os.environ.get("KAGGLE_API_TOKEN"):
@@ -126,3 +171,12 @@ def write_kaggle_access_token(token: str) -> Path:
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     atomic_write(path, token + "\n", mode=0o600)
     return path
+
+
+def _read_stripped(path: Path | None) -> str | None:
+    if path is None:
+        return None
+    try:
+        return path.read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
