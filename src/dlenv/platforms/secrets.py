@@ -28,6 +28,7 @@ class Credential:
     bootstrap: bool = False  # dlenv.bootstrap() loads it into the environment, for the lessons' libraries
 
 
+KAGGLE_TOOLS = "kaggle, kagglehub"
 KAGGLE_JSON = "`$KAGGLE_CONFIG_DIR/kaggle.json` / `~/.kaggle/kaggle.json` (`dlenv login kaggle --username NAME`)"
 # Sources: ../shared/research/platforms.md. The vaults: §1(c) Kaggle's UserSecretsClient, §2(c) Colab's
 # userdata; AI Studio and PAI-DSW have none (§3(c), §4(c)): tokens come as environment variables.
@@ -45,25 +46,13 @@ CREDENTIALS = (
     # or in kaggle.json (§1(c), [S3][S1]); kagglehub reads these names from Colab's secrets too (§2(c)).
     Credential(
         "KAGGLE_API_TOKEN",
-        "kaggle, kagglehub",
+        KAGGLE_TOOLS,
         "`~/.kaggle/access_token` (`dlenv login kaggle --token`)",
         lambda: _read_stripped(kaggle_access_token_file()),
         bootstrap=True,
     ),
-    Credential(
-        "KAGGLE_USERNAME",
-        "kaggle, kagglehub",
-        KAGGLE_JSON,
-        lambda: _kaggle_json().get("username") or None,
-        bootstrap=True,
-    ),
-    Credential(
-        "KAGGLE_KEY",
-        "kaggle, kagglehub",
-        KAGGLE_JSON,
-        lambda: _kaggle_json().get("key") or None,
-        bootstrap=True,
-    ),
+    Credential("KAGGLE_USERNAME", KAGGLE_TOOLS, KAGGLE_JSON, lambda: _kaggle_json_field("username"), bootstrap=True),
+    Credential("KAGGLE_KEY", KAGGLE_TOOLS, KAGGLE_JSON, lambda: _kaggle_json_field("key"), bootstrap=True),
     Credential("WANDB_API_KEY", "wandb", bootstrap=True),  # wandb's own variable
     # ModelScope: third parties use MODELSCOPE_API_TOKEN (and MODELSCOPE_TOKEN); the SDK logs in with
     # HubApi().login() into ~/.modelscope/credentials (§4(c), §8 item 8).
@@ -143,6 +132,10 @@ def _kaggle_json() -> dict[str, str]:
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def _kaggle_json_field(key: str) -> str | None:
+    return _kaggle_json().get(key) or None
 
 
 def kaggle_credentials_source() -> str | None:
