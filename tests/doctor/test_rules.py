@@ -1,0 +1,393 @@
+"""Each doctor rule on a machine built here as a typed Probe, against the real matrix and facts tables.
+
+The recorded machines (test_fixtures.py) check the verdicts end to end; these pin each rule's branches.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from dlenv.doctor.probe import BitsandbytesInfo, Gpu, Packages, Probe, TensorflowInfo, TorchInfo
+from dlenv.doctor.report import Verdict
+from dlenv.doctor.rows import recommend
+from dlenv.doctor.rules import RULES, Context, rule
+
+T4 = Gpu(name="Tesla T4", compute_capability="7.5", memory_mib=15360)
+P100 = Gpu(name="Tesla P100-PCIE-16GB", compute_capability="6.0", memory_mib=16384)
+GTX1080TI = Gpu(name="NVIDIA GeForce GTX 1080 Ti", compute_capability="6.1")
+M60 = Gpu(name="Tesla M60", compute_capability="5.2")
+RTX5090 = Gpu(name="NVIDIA GeForce RTX 5090", compute_capability="12.0")
+
+SM50_TO_SM90 = ("sm_50", "sm_60", "sm_70", "sm_75", "sm_80", "sm_86", "sm_90")
+TORCH_CU126 = TorchInfo(version="2.7.1+cu126", cuda="12.6", cudnn="90501", arch_list=SM50_TO_SM90)
+TORCH_CU128 = TorchInfo(
+    version="2.8.0+cu128",
+    cuda="12.8",
+    cudnn="91002",
+    arch_list=("sm_70", "sm_75", "sm_80", "sm_86", "sm_90", "sm_100", "sm_120"),
+)
+TORCH_CPU = TorchInfo(version="2.13.0+cpu")
+TF_CUDA = TensorflowInfo(version="2.18.0", cuda="12.5.1", cudnn="9")
+TF_CPU = TensorflowInfo(version="2.21.0")
+
+
+def gpu_machine(gpu: Gpu = T4, driver: str = "560.35.03", cuda_driver: str = "12.6", **packages: object) -> Probe:
+    """One GPU, a driver, Python 3.11 and the packages named (torch=..., tensorflow=..., bitsandbytes=...)."""
+    return Probe(
+        driver_version=driver,
+        cuda_driver=cuda_driver,
+        gpus=(gpu,),
+        python="3.11.7",
+        packages=Packages(**packages),  # type: ignore[arg-type]
+    )
+
+
+def cpu_machine(**packages: object) -> Probe:
+    return Probe(python="3.11.7", packages=Packages(**packages))  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def judge(matrix):
+    """judge(check_id, probe, env=None): what the rule registered for `check_id` says about `probe`."""
+
+    def run(check_id: str, probe: Probe, env: str | None = None) -> Verdict:
+        row = matrix.row(env) if env else None
+        return RULES[check_id](Context(probe, matrix, recommend(probe, matrix), row))
+
+    return run
+
+
+# --- the registry ---------------------------------------------------------------------------------
+
+
+def test_rules_are_registered_under_the_stable_ids_in_print_order():
+    assert list(RULES) == [
+        "driver-present",
+        "driver-supports-torch",
+        "gpu-arch-in-torch",
+        "driver-supports-tensorflow",
+        "tensorflow-cudnn",
+        "bitsandbytes-gpu",
+        "python-supported",
+        "torch-tf-coexist",
+        "matrix-row",
+    ]
+
+
+def test_a_check_id_cannot_get_a_second_rule():
+    with pytest.raises(ValueError, match="'driver-present' has a rule already: driver_present"):
+        rule("driver-present")(lambda ctx: Verdict("ok", "again"))
+    assert RULES["driver-present"].__name__ == "driver_present"
+
+
+# --- driver-present -------------------------------------------------------------------------------
+
+
+def test_driver_and_gpus_are_listed_with_memory_and_the_cuda_they_run(judge):
+    status, message, _ = judge("driver-present", gpu_machine())
+    assert status == "ok"
+    assert message == "NVIDIA driver 560.35.03, runs CUDA up to 12.6; Tesla T4 (7.5, 15360 MiB)"
+
+
+def test_a_driver_without_a_visible_gpu_warns(judge):
+    status, message, fix = judge("driver-present", Probe(driver_version="560.35.03"))
+    assert status == "warn" and "no GPU is visible" in message and "CUDA_VISIBLE_DEVICES" in (fix or "")
+
+
+def test_a_container_started_for_a_gpu_without_dev_nvidia_fails_with_the_toolkit_fix(judge):
+    probe = Probe(in_container=True, gpu_expected=True, nvidia_devices=False)
+    status, _, fix = judge("driver-present", probe)
+    assert status == "fail" and "NVIDIA Container Toolkit" in (fix or "") and "--gpus all" in (fix or "")
+
+
+def test_a_machine_without_nvidia_skips_the_driver_check(judge):
+    assert judge("driver-present", cpu_machine()).status == "skip"
+
+
+# --- driver-supports-torch ------------------------------------------------------------------------
+
+
+def test_without_torch_the_driver_check_for_torch_skips(judge):
+    assert judge("driver-supports-torch", gpu_machine()) == Verdict("skip", "torch is not installed")
+
+
+def test_a_torch_that_does_not_import_fails_with_its_error_and_the_recommended_row(judge):
+    broken = dataclasses.replace(TORCH_CU126, error="RuntimeError: libcudart.so.12: cannot open shared object file")
+    status, message, fix = judge("driver-supports-torch", gpu_machine(torch=broken))
+    assert status == "fail" and "does not import: RuntimeError: libcudart.so.12" in message
+    assert (fix or "").startswith("use row cu126: pip install 'torch==")
+
+
+def test_a_cpu_torch_on_a_gpu_machine_warns_that_the_gpu_sits_idle(judge):
+    status, message, fix = judge("driver-supports-torch", gpu_machine(torch=TORCH_CPU))
+    assert status == "warn" and "the GPU sits idle" in message and "use row cu126" in (fix or "")
+
+
+def test_a_cpu_torch_without_a_gpu_is_fine(judge):
+    assert judge("driver-supports-torch", cpu_machine(torch=TORCH_CPU)).status == "ok"
+
+
+def test_a_driver_older_than_torchs_cuda_in_the_same_major_warns_minor_version_compatibility(judge):
+    probe = gpu_machine(driver="535.104.05", cuda_driver="12.2", torch=TORCH_CU126)
+    status, message, fix = judge("driver-supports-torch", probe)
+    assert status == "warn" and "minor-version compatibility" in message
+    assert (fix or "").startswith("upgrade the NVIDIA driver to >= 560.28.03, or use row cu121")
+
+
+def test_a_driver_of_an_older_cuda_major_fails_with_the_error_torch_prints(judge):
+    probe = gpu_machine(GTX1080TI, driver="470.256.02", cuda_driver="11.4", torch=TORCH_CU126)
+    status, message, fix = judge("driver-supports-torch", probe)
+    assert status == "fail" and "runs CUDA up to 11.4" in message and "driver on your system is too old" in message
+    assert (fix or "").startswith("upgrade the NVIDIA driver to >= 560.28.03")
+
+
+def test_a_cuda_torch_without_a_driver_skips_the_driver_check(judge):
+    assert judge("driver-supports-torch", cpu_machine(torch=TORCH_CU126)).status == "skip"
+
+
+# --- gpu-arch-in-torch ----------------------------------------------------------------------------
+
+
+def test_p100_with_cu128_torch_fails_arch_check(judge):
+    status, message, fix = judge("gpu-arch-in-torch", gpu_machine(P100, torch=TORCH_CU128))
+    assert status == "fail"
+    assert "Tesla P100-PCIE-16GB (sm_60) has no kernels in torch 2.8.0+cu128 (sm_70 … sm_120)" in message
+    assert "no kernel image is available" in message and (fix or "").startswith("use row cu126")
+
+
+def test_t4_runs_cu126_torch_natively(judge):
+    assert judge("gpu-arch-in-torch", gpu_machine(torch=TORCH_CU126)) == Verdict(
+        "ok", "torch 2.7.1+cu126 runs Tesla T4 (sm_75) natively"
+    )
+
+
+def test_a_gpu_newer_than_every_sass_runs_through_ptx_on_a_new_enough_driver(judge):
+    torch = dataclasses.replace(TORCH_CU126, arch_list=(*SM50_TO_SM90, "compute_90"))
+    status, message, _ = judge("gpu-arch-in-torch", gpu_machine(RTX5090, driver="575.64.03", torch=torch))
+    assert status == "ok" and "through PTX JIT" in message
+
+
+def test_ptx_jit_on_a_driver_older_than_torchs_toolkit_fails(judge):
+    torch = dataclasses.replace(TORCH_CU126, arch_list=(*SM50_TO_SM90, "compute_90"))
+    status, message, _ = judge("gpu-arch-in-torch", gpu_machine(RTX5090, driver="550.54.15", torch=torch))
+    assert status == "fail" and "only through PTX JIT, which needs a driver >= 560.28.03" in message
+
+
+@pytest.mark.parametrize(
+    ("check_id", "packages", "expected"),
+    [
+        ("gpu-arch-in-torch", {"torch": dataclasses.replace(TORCH_CU126, cudnn="91100")}, "torch's cuDNN 9.11.0"),
+        ("tensorflow-cudnn", {"tensorflow": dataclasses.replace(TF_CUDA, cudnn="9.11")}, "cuDNN 9.11"),
+    ],
+)
+def test_a_cudnn_9_11_build_fails_on_pascal_though_it_has_sm_60_kernels(judge, check_id, packages, expected):
+    status, message, _ = judge(check_id, gpu_machine(P100, **packages))
+    assert status == "fail" and f"{expected} dropped GPUs below 7.5" in message
+
+
+def test_arch_check_skips_without_a_gpu_or_an_arch_list(judge):
+    assert judge("gpu-arch-in-torch", cpu_machine(torch=TORCH_CU126)).status == "skip"
+    unread = dataclasses.replace(TORCH_CU126, arch_list=None)
+    assert judge("gpu-arch-in-torch", gpu_machine(torch=unread)).message.endswith("arch list could not be read")
+
+
+# --- driver-supports-tensorflow -------------------------------------------------------------------
+
+
+def test_a_driver_new_enough_for_tensorflows_cuda_is_ok(judge):
+    assert judge("driver-supports-tensorflow", gpu_machine(tensorflow=TF_CUDA)) == Verdict(
+        "ok", "driver 560.35.03 runs TensorFlow 2.18.0, built for CUDA 12.5.1"
+    )
+
+
+def test_a_driver_older_than_tensorflows_cuda_warns_and_names_the_upgrade(judge):
+    probe = gpu_machine(driver="550.54.15", cuda_driver="12.4", tensorflow=TF_CUDA)
+    status, _, fix = judge("driver-supports-tensorflow", probe)
+    assert status == "warn" and (fix or "").startswith("upgrade the NVIDIA driver to >= 555.42.02")
+
+
+def test_a_cpu_tensorflow_on_a_gpu_machine_warns_with_the_and_cuda_extra(judge):
+    status, _, fix = judge("driver-supports-tensorflow", gpu_machine(tensorflow=TF_CPU))
+    assert status == "warn" and "tensorflow[and-cuda]==2.21.0" in (fix or "")
+
+
+# --- tensorflow-cudnn -----------------------------------------------------------------------------
+
+
+def test_tensorflow_2_18_has_kernels_for_a_t4(judge):
+    assert judge("tensorflow-cudnn", gpu_machine(tensorflow=TF_CUDA)) == Verdict(
+        "ok", "TensorFlow 2.18.0 (CUDA 12.5.1, cuDNN 9) has kernels for Tesla T4 (sm_75)"
+    )
+
+
+def test_maxwell_has_no_kernels_in_tensorflow_2_18(judge):
+    status, message, fix = judge("tensorflow-cudnn", gpu_machine(M60, driver="550.54.15", tensorflow=TF_CUDA))
+    assert status == "fail" and "TensorFlow 2.18.0 has no kernels for Tesla M60 (sm_52)" in message
+    assert "--device cpu" in (fix or "")
+
+
+def test_a_cpu_tensorflow_skips_the_cudnn_check(judge):
+    assert judge("tensorflow-cudnn", gpu_machine(tensorflow=TF_CPU)).status == "skip"
+
+
+# --- bitsandbytes-gpu -----------------------------------------------------------------------------
+
+
+def test_without_bitsandbytes_its_check_skips(judge):
+    assert judge("bitsandbytes-gpu", gpu_machine(torch=TORCH_CU126)).status == "skip"
+
+
+def test_a_bitsandbytes_older_than_any_known_release_warns_with_the_upgrade(judge):
+    status, _, fix = judge("bitsandbytes-gpu", cpu_machine(bitsandbytes=BitsandbytesInfo(version="0.41.1")))
+    assert status == "warn" and fix == "pip install -U 'bitsandbytes>=0.48'"
+
+
+def test_bitsandbytes_before_0_48_fails_on_the_cpu_and_0_50_runs_there(judge):
+    old = judge("bitsandbytes-gpu", cpu_machine(torch=TORCH_CPU, bitsandbytes=BitsandbytesInfo(version="0.45.0")))
+    new = judge("bitsandbytes-gpu", cpu_machine(torch=TORCH_CPU, bitsandbytes=BitsandbytesInfo(version="0.50.2")))
+    assert old.status == "fail" and "no CPU backend" in old.message
+    assert new == Verdict("ok", "bitsandbytes 0.50.2 runs 4-bit on the CPU backend")
+
+
+def test_bitsandbytes_without_a_library_for_torchs_cuda_fails(judge):
+    probe = gpu_machine(driver="575.64.03", torch=TORCH_CU128, bitsandbytes=BitsandbytesInfo(version="0.45.0"))
+    status, message, fix = judge("bitsandbytes-gpu", probe)
+    assert (
+        status == "fail" and "ships no library for torch's CUDA 12.8" in message and "BNB_CUDA_VERSION" in (fix or "")
+    )
+
+
+def test_maxwell_cannot_run_4bit_from_bitsandbytes_0_48(judge):
+    bnb = BitsandbytesInfo(version="0.48.0", cuda_library="124", libraries=("124",))
+    torch = TorchInfo(version="2.5.1", cuda="12.4")
+    status, message, fix = judge(
+        "bitsandbytes-gpu", gpu_machine(M60, driver="550.54.15", torch=torch, bitsandbytes=bnb)
+    )
+    assert status == "fail" and "no kernels below compute capability 6.0: Tesla M60 (sm_52)" in message
+    assert (fix or "").startswith("use row cu124")
+
+
+def test_pascal_runs_4bit_but_warns_that_int8_needs_turing(judge):
+    probe = gpu_machine(P100, torch=TORCH_CU126, bitsandbytes=BitsandbytesInfo(version="0.50.2"))
+    status, message, _ = judge("bitsandbytes-gpu", probe)
+    assert status == "warn" and "LLM.int8() needs compute capability 7.5+" in message
+
+
+def test_t4_runs_4bit_and_8bit_from_the_library_of_torchs_cuda(judge):
+    probe = gpu_machine(torch=TORCH_CU126, bitsandbytes=BitsandbytesInfo(version="0.50.2"))
+    assert judge("bitsandbytes-gpu", probe) == Verdict(
+        "ok", "bitsandbytes 0.50.2 loads libbitsandbytes_cuda126.so: 4-bit and 8-bit run on Tesla T4 (sm_75)"
+    )
+
+
+# --- python-supported -----------------------------------------------------------------------------
+
+
+def test_a_python_in_the_rows_is_ok_and_names_them(judge):
+    status, message, _ = judge("python-supported", cpu_machine())
+    assert status == "ok" and message.startswith("Python 3.11.7 is in rows cpu, ")
+
+
+def test_a_python_outside_every_row_fails_and_names_one_that_fits(judge, matrix):
+    status, message, fix = judge("python-supported", Probe(python="3.9.18"))
+    assert status == "fail" and "Python 3.9.18 is outside every matrix row (3.10 to 3.13)" in message
+    suggested = (fix or "").split()[2]
+    assert any(suggested in row.python for row in matrix.rows.values())
+
+
+def test_an_unknown_python_skips(judge):
+    assert judge("python-supported", Probe()).status == "skip"
+
+
+# --- torch-tf-coexist -----------------------------------------------------------------------------
+
+
+def test_coexistence_skips_unless_both_frameworks_are_installed(judge):
+    assert judge("torch-tf-coexist", gpu_machine(torch=TORCH_CU126)).status == "skip"
+
+
+def test_torch_and_a_cpu_tensorflow_share_one_environment(judge):
+    status, message, _ = judge("torch-tf-coexist", gpu_machine(torch=TORCH_CU126, tensorflow=TF_CPU))
+    assert status == "ok" and "at most one uses CUDA" in message
+
+
+def test_torch_and_tensorflow_needing_different_cudnn_majors_fail_and_name_the_split(judge):
+    tf = TensorflowInfo(version="2.14.1", cuda="11.8", cudnn="8.7")
+    status, message, fix = judge("torch-tf-coexist", gpu_machine(torch=TORCH_CU126, tensorflow=tf))
+    assert status == "fail" and "cuDNN 9.5.1 and TensorFlow 2.14.1 needs cuDNN 8.7" in message
+    assert "own environment" in (fix or "") and "cu126" in (fix or "")
+
+
+def test_torch_and_tensorflow_on_different_cuda_majors_warn(judge):
+    torch = TorchInfo(version="2.7.1+cu118", cuda="11.8", cudnn="90100")
+    status, message, _ = judge("torch-tf-coexist", gpu_machine(torch=torch, tensorflow=TF_CUDA))
+    assert status == "warn" and "two CUDA stacks in one environment" in message
+
+
+def test_torch_and_tensorflow_on_one_cuda_and_cudnn_major_share(judge):
+    assert judge("torch-tf-coexist", gpu_machine(torch=TORCH_CU126, tensorflow=TF_CUDA)).status == "ok"
+
+
+def test_env_of_a_row_that_keeps_tensorflow_apart_is_ok_whatever_is_installed(judge):
+    tf = TensorflowInfo(version="2.14.1", cuda="11.8", cudnn="8.7")  # would clash with torch if judged
+    status, message, _ = judge("torch-tf-coexist", gpu_machine(torch=TORCH_CU126, tensorflow=tf), env="cu124")
+    assert status == "ok" and message.startswith("row cu124 keeps TensorFlow 2.17.1 in its own environment")
+
+
+def test_env_of_a_shared_row_judges_the_rows_torch_and_tensorflow(judge):
+    status, message, _ = judge("torch-tf-coexist", gpu_machine(), env="cu126")
+    assert status == "ok" and "can share one environment" in message and "cuDNN 9.5.1" in message
+
+
+# --- matrix-row -----------------------------------------------------------------------------------
+
+
+def test_the_newest_row_that_fits_is_recommended(judge):
+    assert judge("matrix-row", gpu_machine()) == Verdict(
+        "ok", "row cu126 fits this machine (torch 2.7.1, CUDA 12.6, driver >= 560.28.03)"
+    )
+
+
+def test_without_a_gpu_the_cpu_row_is_recommended(judge):
+    assert judge("matrix-row", cpu_machine()) == Verdict("ok", "no GPU: row cpu (torch 2.13.0+cpu)")
+
+
+def test_only_minor_version_compatibility_left_warns_with_the_driver_upgrade(judge):
+    probe = dataclasses.replace(gpu_machine(GTX1080TI, driver="470.256.02", cuda_driver="11.4"), python="3.10.12")
+    status, message, fix = judge("matrix-row", probe)
+    assert status == "warn" and "row cu118 runs through CUDA 11 minor-version compatibility" in message
+    assert fix == "upgrade the NVIDIA driver to >= 520.61.05 for every feature of row cu118"
+
+
+def test_a_driver_too_old_for_every_row_fails_with_the_oldest_floor(judge):
+    probe = dataclasses.replace(gpu_machine(GTX1080TI, driver="418.87.01", cuda_driver="10.1"), python=None)
+    assert judge("matrix-row", probe) == Verdict(
+        "fail",
+        "no CUDA row runs on driver 418.87.01",
+        "upgrade the NVIDIA driver to >= 450.80.02 (cu118) or use the cpu row",
+    )
+
+
+def test_a_python_no_cuda_row_lists_fails_the_recommendation(judge):
+    status, message, _ = judge("matrix-row", dataclasses.replace(gpu_machine(), python="3.9.18"))
+    assert status == "fail" and message == "no CUDA row supports Python 3.9 (the rows cover 3.10 to 3.13)"
+
+
+def test_env_of_a_row_without_kernels_for_the_gpu_fails_and_names_the_row_that_fits(judge):
+    status, message, fix = judge("matrix-row", gpu_machine(P100, torch=TORCH_CU126), env="cu128")
+    assert status == "fail" and message.startswith("row cu128 does not fit this machine: its torch has no kernels")
+    assert (fix or "").startswith("use row cu126")
+
+
+def test_env_of_a_row_the_driver_runs_only_through_minor_version_compatibility_warns(judge):
+    status, message, _ = judge("matrix-row", gpu_machine(driver="535.104.05", cuda_driver="12.2"), env="cu126")
+    assert status == "warn" and message.startswith("row cu126 runs only through minor-version compatibility")
+
+
+def test_env_judges_the_rows_torch_not_the_installed_one(judge):
+    probe = gpu_machine(P100, torch=TORCH_CU126)
+    assert judge("gpu-arch-in-torch", probe).status == "ok"
+    status, message, _ = judge("gpu-arch-in-torch", probe, env="cu128")
+    assert status == "fail" and "torch 2.10.0" in message
