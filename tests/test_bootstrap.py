@@ -75,6 +75,24 @@ def test_credentials_are_loaded_by_name_and_never_shown(machine, environ, matrix
     assert "hf_s3cr3t" not in summary(report) and "credentials loaded: HF_TOKEN" in summary(report)
 
 
+def test_the_installed_distributions_are_read_once(machine, environ, matrix, monkeypatch):
+    import dlenv.bootstrap
+    import dlenv.doctor.collect
+
+    scans = []
+
+    def installed_versions() -> dict[str, str]:
+        scans.append(1)
+        return {"torch": "2.7.1"}
+
+    for module in (dlenv.bootstrap, dlenv.doctor.collect):
+        monkeypatch.setattr(module, "installed_versions", installed_versions)
+    machine()
+    report = run(matrix, install=False)
+    assert len(scans) == 1 and report.plan is not None
+    assert not any(r.startswith("torch") for r in report.plan.requirements)  # the plan saw the same torch
+
+
 def test_the_platforms_torch_is_kept_and_pinned(matrix):
     plan = plan_install(
         {"torch": "2.11.0", "numpy": "2.1.3", "transformers": "5.15.0"}, "12.8", matrix, matrix.row("cu128")
