@@ -79,6 +79,13 @@ def install_row(session: nox.Session, row: str, tensorflow_env: bool = False) ->
         session.error(f"row {row}: pip could not install {requirements} (torch from {index}); pip's reason is above")
 
 
+def install_cpu_suite(session: nox.Session) -> None:
+    """The cpu row (torch, TensorFlow, transformers, PEFT, TRL, bitsandbytes) and dlenv with what its tests need."""
+    session.env["PIP_RETRIES"] = "0"  # fail fast on an index this machine cannot reach
+    session.install("-r", "envs/requirements/cpu.txt")
+    session.install("-e", ".[dev,lessons,llm]")
+
+
 def doctor_report(session: nox.Session, row: str | None = None) -> dict:
     """`dlenv doctor --json` from an install of dlenv alone: it reads the machine without any framework."""
     session.install("-e", ".")
@@ -199,10 +206,18 @@ def write_report(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """The CPU test suite: no GPU, no network; the lessons' smoke runs included (the cpu row installed:
     torch, TensorFlow, transformers, PEFT, TRL, bitsandbytes)."""
-    session.env["PIP_RETRIES"] = "0"  # fail fast on an index this machine cannot reach
-    session.install("-r", "envs/requirements/cpu.txt")
-    session.install("-e", ".[dev,lessons,llm]")
+    install_cpu_suite(session)
     session.run("pytest", "-m", "not network and not bench", *session.posargs)
+
+
+@nox.session(default=False)
+def smoke_seeds(session: nox.Session) -> None:
+    """Every lesson's --smoke on seeds 0-4 against its bars, a table per lesson (not part of `tests`).
+
+    Arguments go to tests/lessons/smoke_seeds.py: `nox -s smoke_seeds -- lora qlora --seeds 0-9 --report FILE`.
+    """
+    install_cpu_suite(session)
+    session.run("python", "tests/lessons/smoke_seeds.py", *session.posargs)
 
 
 @nox.session(default=False)

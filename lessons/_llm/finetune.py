@@ -13,39 +13,12 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from dlenv.errors import DlenvError, unknown
+from dlenv.errors import unknown
+from dlenv.runner.config import listed
 from lessons._llm import tasks
 from lessons._llm.base import pretrained_base
+from lessons._llm.config import TASK_NAMES, AdapterConfig
 from lessons._llm.model import TinyLlama
-
-
-@dataclass
-class AdapterConfig:
-    """The settings lora and qlora share; each lesson's Config extends it."""
-
-    model: str = ""  # a Hugging Face id or a folder; empty: the tiny Llama pretrained on base_tasks
-    base_tasks: str = "copy,reverse,first"
-    task: str = "last"  # the new task the adapters learn
-    base_steps: int = 600
-    base_lr: float = 3e-3
-    # Tiny Llama's shape: rank-8 adapters on q_proj and v_proj are 0.93 % of its weights; the MLP is 4×
-    # hidden (Qwen2.5-0.5B's is 5.4×) and 3 query heads of 64 share one key/value head (Qwen2.5: 14 share 2).
-    hidden: int = 192
-    layers: int = 2
-    heads: int = 3
-    kv_heads: int = 1
-    intermediate: int = 768
-    steps: int = 200
-    batch_size: int = 32
-    lr: float = 1e-2  # tiny base; pretrained LLMs want about 2e-4
-    rank: int = 8
-    alpha: float = 16.0
-    dropout: float = 0.0
-    targets: str = "q_proj,v_proj"  # Hu et al. §7.1: adapting W_q and W_v together is the best use of a small budget
-    eval_examples: int = 200
-
-
-SMOKE = {"base_steps": 250, "steps": 60, "eval_examples": 100}
 
 
 @dataclass(frozen=True)
@@ -69,37 +42,16 @@ class NewTask:
 
 
 def new_task_and_base(cfg: AdapterConfig, out: Path, seed: int, device: str) -> tuple[str, str]:
-    """The new task's name, checked against the base's tasks, and the base model's id or folder."""
-    base_tasks = task_list("base_tasks", cfg.base_tasks)
-    task = new_task(cfg.task, base_tasks)
+    """The new task's name and the base model's id or folder (the tiny Llama pretrained on base_tasks)."""
+    base_tasks = listed(cfg, "base_tasks", TASK_NAMES)
     shape = TinyLlama(cfg.hidden, cfg.layers, cfg.heads, cfg.kv_heads, cfg.intermediate)
     pretraining = {"steps": cfg.base_steps, "lr": cfg.base_lr, "seed": seed, "device": device}
-    return task, base_model_folder(cfg.model, out, shape, base_tasks, **pretraining)
+    return cfg.task, base_model_folder(cfg.model, out, shape, base_tasks, **pretraining)
 
 
 def task_examples(task: str, tokenizer, cfg: AdapterConfig, seed: int, device: str) -> NewTask:
     test = examples(task, cfg.eval_examples, seed + 2)
     return NewTask(task, examples(task, 20_000, seed + 1), test, on(tasks.lm_batch(tokenizer, test[:64]), device))
-
-
-def task_list(key: str, text: str) -> list[str]:
-    names = [name.strip() for name in text.split(",") if name.strip()]
-    for name in names:
-        if name not in tasks.TASKS:
-            raise unknown(f"task in --set {key}", name, tasks.TASKS)
-    if not names:
-        raise DlenvError(f"--set {key}={text}: name at least one task", hint=f"tasks: {', '.join(tasks.TASKS)}")
-    return names
-
-
-def new_task(task: str, base_tasks: Sequence[str]) -> str:
-    (task,) = task_list("task", task)
-    if task in base_tasks:
-        raise DlenvError(
-            f"--set task={task}: the base already learned it (base_tasks={','.join(base_tasks)})",
-            hint=f"pick one of {', '.join(t for t in tasks.TASKS if t not in base_tasks)}",
-        )
-    return task
 
 
 def base_model_folder(model: str, out: Path, shape: TinyLlama, base_tasks: Sequence[str], **pretraining) -> str:

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import torch
 from transformers import PreTrainedTokenizerBase
 
-LETTERS = list("abcdefghijklmnop")
+from lessons._llm.config import LETTERS
+
 TASKS: dict[str, Callable[[list[str]], list[str]]] = {
     "copy": lambda xs: xs,
     "reverse": lambda xs: xs[::-1],

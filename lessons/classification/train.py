@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
-
 import torch
 from torch import nn
 
@@ -12,22 +9,8 @@ from dlenv.runner import Result
 from dlenv.runner.context import Context
 from dlenv.runner.torch_loop import batch_indices, fit, seed_everything
 from lessons.classification import data
+from lessons.classification.config import Config
 from lessons.classification.model import CNN, MLP
-
-
-@dataclass
-class Config:
-    model: Literal["cnn", "mlp"] = "cnn"
-    dataset: Literal["digits", "fashion_mnist"] = "digits"
-    data_dir: str = ""  # a folder with Fashion-MNIST's CSVs instead of fetching them
-    steps: int = 600
-    batch_size: int = 64
-    lr: float = 3e-3
-    width: int = 128  # hidden units of the MLP; the CNN uses width // 8 channels
-    dropout: float = 0.1
-
-
-SMOKE = {"steps": 200}
 
 
 def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, device: str) -> float:
@@ -46,7 +29,6 @@ def train(ctx: Context, cfg: Config) -> Result:
     )
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     loss_fn = nn.CrossEntropyLoss()
-    ctx.divergence_hint = f"lower the learning rate, e.g. --set lr={cfg.lr / 10:g}"
 
     def loss_at(step: int) -> torch.Tensor:
         batch = batch_indices(len(x_train), cfg.batch_size)

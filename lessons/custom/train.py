@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 
 from dlenv.runner import Result
@@ -12,19 +10,8 @@ from dlenv.runner.context import Context
 from dlenv.runner.torch_loop import batch_indices, fit, seed_everything
 from lessons.classification import data
 from lessons.classification.train import accuracy
+from lessons.custom.config import Config
 from lessons.custom.parts import SwishMLP, checks, focal_loss
-
-
-@dataclass
-class Config:
-    steps: int = 600
-    batch_size: int = 64
-    lr: float = 3e-3
-    hidden: int = 64
-    gamma: float = 2.0  # focal loss; 0 is plain cross-entropy
-
-
-SMOKE = {"steps": 250}
 
 
 def train(ctx: Context, cfg: Config) -> Result:

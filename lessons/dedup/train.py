@@ -6,48 +6,19 @@ from __future__ import annotations
 
 import itertools
 import time
-from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 
-from dlenv.errors import DlenvError
 from dlenv.runner import Result
 from dlenv.runner.context import Context, Stopped
 from lessons.dedup import data, exact, lsh, minhash, reference, shingles
+from lessons.dedup.config import Config
 
-
-@dataclass
-class Config:
-    docs: int = 4000  # generated documents (ignored with data_path)
-    family_size: int = 5  # a generated base document and its edited copies
-    data_path: str = ""  # a text file (one document per line) or a folder (one document per file)
-    shingle: Literal["word", "char"] = "word"
-    shingle_size: int = 0  # tokens per shingle; 0: 3 words or 5 characters
-    num_perm: int = 128  # MinHash permutations, the signature's length
-    bands: int = 16  # LSH bands of num_perm / bands rows each; 16 × 8 puts the S-curve's threshold near 0.71
-    threshold: float = 0.8  # pairs at or above this Jaccard similarity are the near-duplicates to find
-    steps: int = 8  # the hand-built MinHash signs the corpus in this many chunks, one logged step each
-    rounds: int = 3  # each pipeline is timed this often, turn about; the fastest counts (load only slows)
-
-
-SMOKE = {"docs": 2000, "steps": 4}
 S_CURVE_FROM = 3  # the report's S-curve: one bin per tenth of similarity, from 0.3 up
 
 
-def check(cfg: Config) -> int:
-    """The shingle size a run uses, after refusing a config that cannot run."""
-    lsh.rows_per_band(cfg.num_perm, cfg.bands)
-    if not 0 < cfg.threshold <= 1:
-        raise DlenvError(f"--set threshold={cfg.threshold}: must be above 0 and at most 1")
-    if cfg.shingle_size < 0:
-        raise DlenvError(f"--set shingle_size={cfg.shingle_size}: must be 0 (the default) or more")
-    if not cfg.data_path and not 1 <= cfg.family_size <= cfg.docs:
-        raise DlenvError(f"--set family_size={cfg.family_size}: must be from 1 to docs={cfg.docs}")
-    if cfg.rounds < 1:
-        raise DlenvError(f"--set rounds={cfg.rounds}: must be at least 1")
-    if not cfg.data_path and cfg.docs < 2:
-        raise DlenvError(f"--set docs={cfg.docs}: must be at least 2")
+def shingle_size(cfg: Config) -> int:
+    """Tokens per shingle: the setting, or the unit's default when it is 0."""
     return cfg.shingle_size or shingles.DEFAULT_SIZE[cfg.shingle]
 
 
@@ -75,7 +46,7 @@ def score(found: np.ndarray, truth: np.ndarray, documents: int) -> tuple[float, 
 
 
 def train(ctx: Context, cfg: Config) -> Result:
-    k = check(cfg)
+    k = shingle_size(cfg)
     texts = data.load(cfg.data_path) if cfg.data_path else data.generate(cfg.docs, cfg.family_size, ctx.seed)
     documents = len(texts)
     rows = cfg.num_perm // cfg.bands

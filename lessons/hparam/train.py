@@ -10,7 +10,6 @@ PostgreSQL or MySQL URL search together.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 import torch
 from torch import nn
@@ -21,20 +20,9 @@ from dlenv.runner.torch_loop import batch_indices, seed_everything, step_seed
 from lessons.classification import data
 from lessons.classification.model import MLP
 from lessons.classification.train import accuracy
+from lessons.hparam.config import Config
 
 BATCH_SIZES = (16, 32, 64, 128)
-
-
-@dataclass
-class Config:
-    trials: int = 24
-    trial_steps: int = 300
-    report_every: int = 25
-    storage: str = ""  # an RDB URL; empty: sqlite in the output folder
-    study: str = "hparam"
-
-
-SMOKE = {"trials": 8, "trial_steps": 150}
 
 
 def train(ctx: Context, cfg: Config) -> Result:

@@ -9,8 +9,6 @@ weights and must still give the same outputs, faster; the adapter is saved (OUT/
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 
 from dlenv.runner import Result
@@ -19,15 +17,8 @@ from dlenv.runner.torch_loop import fit, seed_everything
 from lessons._llm import finetune, tasks
 from lessons._llm.adapters import AdapterCheckpoint
 from lessons._llm.model import load_pretrained
+from lessons.lora.config import Config
 from lessons.lora.model import add_lora, copy_from_peft, parameter_counts
-
-
-@dataclass
-class Config(finetune.AdapterConfig):
-    """finetune.AdapterConfig as it is: rank-8 adapters on q_proj and v_proj of the tiny Llama."""
-
-
-SMOKE = finetune.SMOKE
 
 
 def train(ctx: Context, cfg: Config) -> Result:
@@ -51,7 +42,6 @@ def train(ctx: Context, cfg: Config) -> Result:
     base_exact = tasks.exact_match(model, tokenizer, test_set)
 
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=cfg.lr)
-    ctx.divergence_hint = f"lower the learning rate, e.g. --set lr={cfg.lr / 10:g}"
 
     loss_at = new.loss_at(model, tokenizer, cfg.batch_size, ctx.device)
 

@@ -9,60 +9,25 @@ from __future__ import annotations
 
 import random
 import time
-from dataclasses import dataclass
 
 import torch
 
-from dlenv.errors import DlenvError, unknown
 from dlenv.runner import Result
+from dlenv.runner.config import listed
 from dlenv.runner.context import Context
 from dlenv.runner.torch_loop import fit, seed_everything
 from lessons._llm.model import TinyLlama, load_pretrained
 from lessons._llm.tokenizer import word_tokenizer
 from lessons.prompting import data, natural
+from lessons.prompting.config import STYLES, Config
 from lessons.prompting.harness import classification_accuracy, exact_match_accuracy
-
-STYLES = ("zero_shot", "few_shot", "cot")
-
-
-@dataclass
-class Config:
-    model: str = ""  # a Hugging Face id (Qwen/Qwen2.5-0.5B) or a folder: score natural.py's prompts with it
-    styles: str = "zero_shot,few_shot,cot"  # the templates to score
-    shots: int = 3  # demonstrations in a few-shot or chain-of-thought prompt
-    max_shots: int = 3  # training episodes hold 0 … max_shots demonstrations
-    composed: float = 0.5  # the share of training episodes whose task is composed (half of them with rationales)
-    steps: int = 1500
-    batch_size: int = 32
-    lr: float = 3e-3
-    hidden: int = 128
-    layers: int = 2
-    max_len: int = 5  # letters in a list: 3 … max_len
-    eval_size: int = 300
-
-
-SMOKE = {"steps": 400, "eval_size": 200}
-
-
-def parse_styles(cfg: Config) -> list[str]:
-    styles = [s.strip() for s in cfg.styles.split(",") if s.strip()]
-    for style in styles:
-        if style not in STYLES:
-            raise unknown("template style", style, STYLES)
-    if not styles:
-        raise DlenvError(f"--set styles={cfg.styles}: name at least one of {', '.join(STYLES)}")
-    return styles
 
 
 def train(ctx: Context, cfg: Config) -> Result:
-    styles = parse_styles(cfg)
-    if cfg.shots < 1:
-        raise DlenvError(f"--set shots={cfg.shots}: a few-shot prompt needs at least 1 demonstration")
+    styles = listed(cfg, "styles", STYLES)
     seed_everything(ctx.seed)
     if cfg.model:
         return score_pretrained(ctx, cfg, styles)
-    if cfg.shots > cfg.max_shots:
-        raise DlenvError(f"--set shots={cfg.shots}: the toy model sees at most max_shots={cfg.max_shots} in training")
     tokenizer = word_tokenizer(data.vocabulary())
     model = TinyLlama(hidden=cfg.hidden, layers=cfg.layers, intermediate=cfg.hidden * 8 // 3).build(tokenizer)
 
@@ -141,8 +106,6 @@ def score_pretrained(ctx: Context, cfg: Config, styles: list[str]) -> Result:
     model, tokenizer = load_pretrained(cfg.model)
     model.to(ctx.device)
     reviews, problems = natural.REVIEWS, natural.PROBLEMS
-    if cfg.shots >= min(len(reviews), len(problems)):
-        raise DlenvError(f"--set shots={cfg.shots}: the shipped prompts allow at most {len(problems) - 1}")
 
     def neighbours(items: tuple, i: int) -> tuple:
         return tuple(items[(i + j) % len(items)] for j in range(1, cfg.shots + 1))

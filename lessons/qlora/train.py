@@ -7,9 +7,6 @@ stops with exit 2 and the doctor's fix: it never quietly trains in full precisio
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
-
 import torch
 
 from dlenv.runner import Result
@@ -19,20 +16,7 @@ from lessons._llm import finetune, tasks
 from lessons._llm.adapters import AdapterCheckpoint
 from lessons._llm.model import load_pretrained
 from lessons.qlora import quant
-
-
-@dataclass
-class Config(finetune.AdapterConfig):
-    """finetune.AdapterConfig (the lora lesson's base, task and shape), with adapters on every layer."""
-
-    lr: float = 3e-3  # tiny base, adapters on every layer (1e-2 overshoots); pretrained LLMs want about 2e-4
-    targets: str = "all-linear"  # §4: adapters on every linear layer are what match full fine-tuning
-    compute_dtype: Literal["auto", "float32", "bfloat16"] = "auto"  # auto: bf16 on a GPU, fp32 on the CPU
-    double_quant: bool = True
-    gradient_checkpointing: bool = True  # recompute activations in backward: the rest of QLoRA's memory saving
-
-
-SMOKE = finetune.SMOKE
+from lessons.qlora.config import Config
 
 
 def train(ctx: Context, cfg: Config) -> Result:
@@ -77,7 +61,6 @@ def train(ctx: Context, cfg: Config) -> Result:
         torch.cuda.reset_peak_memory_stats()
     else:
         optimizer = torch.optim.AdamW(adapters, lr=cfg.lr)
-    ctx.divergence_hint = f"lower the learning rate, e.g. --set lr={cfg.lr / 10:g}"
 
     loss_at = new.loss_at(model, tokenizer, cfg.batch_size, ctx.device)
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
-
 import torch
 from torch import nn
 
@@ -12,21 +9,7 @@ from dlenv.runner import Result
 from dlenv.runner.context import Context
 from dlenv.runner.torch_loop import batch_indices, fit, seed_everything
 from lessons.regression import data
-
-
-@dataclass
-class Config:
-    dataset: Literal["diabetes", "california"] = "diabetes"
-    data_dir: str = ""  # a folder holding California's housing.csv instead of fetching it
-    steps: int = 800
-    batch_size: int = 32
-    optimizer: Literal["sgd", "adam"] = "sgd"
-    lr: float = 0.01
-    hidden: int = 32
-    weight_decay: float = 1e-3
-
-
-SMOKE = {"steps": 300}
+from lessons.regression.config import Config
 
 
 def r2(prediction: torch.Tensor, target: torch.Tensor) -> float:
@@ -40,7 +23,6 @@ def train(ctx: Context, cfg: Config) -> Result:
     model = nn.Sequential(nn.Linear(x_train.shape[1], cfg.hidden), nn.ReLU(), nn.Linear(cfg.hidden, 1))
     optimizer_cls = torch.optim.SGD if cfg.optimizer == "sgd" else torch.optim.Adam
     optimizer = optimizer_cls(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    ctx.divergence_hint = f"lower the learning rate, e.g. --set lr={cfg.lr / 10:g}"
 
     def loss_at(step: int) -> torch.Tensor:
         batch = batch_indices(len(x_train), cfg.batch_size)

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import copy
 import random
-from dataclasses import dataclass
 
 import torch
 
-from dlenv.errors import DlenvError
 from dlenv.runner import Result
 from dlenv.runner.context import Context
 from dlenv.runner.torch_loop import seed_everything
@@ -24,30 +22,10 @@ from lessons._llm.model import TinyLlama
 from lessons._llm.scoring import completion_logprobs
 from lessons._llm.tokenizer import word_tokenizer
 from lessons.rlhf import data
-
-
-@dataclass
-class Config:
-    steps: int = 200  # DPO updates
-    sft_steps: int = 300
-    reward_steps: int = 200
-    batch_size: int = 32
-    sft_lr: float = 3e-3
-    reward_lr: float = 1e-3
-    lr: float = 5e-4  # DPO
-    beta: float = 0.1  # DPO's KL strength: how far the policy may move from the reference
-    pairs: int = 2000
-    eval_pairs: int = 200
-    hidden: int = 128
-    layers: int = 2
-
-
-SMOKE = {"steps": 60, "sft_steps": 150, "reward_steps": 80, "pairs": 1000}
+from lessons.rlhf.config import Config
 
 
 def train(ctx: Context, cfg: Config) -> Result:
-    if cfg.beta <= 0:
-        raise DlenvError(f"--set beta={cfg.beta}: DPO's β must be positive (0.1 is usual)")
     import datasets
     import transformers
 

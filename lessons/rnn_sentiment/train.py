@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
-
 import torch
 from torch import nn
 
@@ -12,22 +9,8 @@ from dlenv.runner import Result
 from dlenv.runner.context import Context
 from dlenv.runner.torch_loop import batch_indices, fit, seed_everything
 from lessons.rnn_sentiment import data
+from lessons.rnn_sentiment.config import Config
 from lessons.rnn_sentiment.model import LSTMClassifier
-
-
-@dataclass
-class Config:
-    dataset: Literal["generated", "imdb"] = "generated"
-    data_dir: str = ""  # a folder holding "IMDB Dataset.csv" instead of fetching it
-    steps: int = 500
-    batch_size: int = 64
-    vocabulary: int = 20_000
-    embedding: int = 32
-    hidden: int = 64
-    lr: float = 3e-3
-
-
-SMOKE = {"steps": 250}
 
 
 def bag_of_words_accuracy(

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from torch import nn
 
@@ -12,24 +10,12 @@ from dlenv.runner import Result
 from dlenv.runner.context import Context
 from dlenv.runner.torch_loop import batch_indices, fit, seed_everything
 from lessons.rnn_sentiment.data import NEGATIVE, POSITIVE, SUBJECTS, generated
+from lessons.text.config import Config
 from lessons.text.tokenize import WordTokenizer, train_bpe, words
 
 # Sentences with words the training text never had: what happens to them is the point.
 UNSEEN = ["the soundtrack was not unforgettable", "honestly , the cinematography was breathtaking"]
 KINDS = {**{w: "adjective" for w in POSITIVE + NEGATIVE}, **{s.split()[-1]: "noun" for s in SUBJECTS}}
-
-
-@dataclass
-class Config:
-    steps: int = 1500
-    batch_size: int = 128
-    window: int = 2  # context words on each side
-    dim: int = 16
-    lr: float = 0.01
-    bpe_vocab: int = 120
-
-
-SMOKE = {"steps": 800}
 
 
 class CBOW(nn.Module):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import torch
 from torch import nn
@@ -12,27 +11,8 @@ from dlenv.runner import Result
 from dlenv.runner.context import Context
 from dlenv.runner.torch_loop import batch_indices, fit, seed_everything
 from lessons.text_generation import data
+from lessons.text_generation.config import Config
 from lessons.text_generation.model import CharLSTM, sample
-
-
-@dataclass
-class Config:
-    text_file: str = ""
-    text_spec: str = ""  # a dlenv dataset spec of a text file, e.g. url:https://…#sha256=…
-    steps: int = 800
-    batch_size: int = 32
-    context: int = 64  # characters per training window
-    embedding: int = 32
-    hidden: int = 128
-    layers: int = 1
-    dropout: float = 0.0
-    lr: float = 3e-3
-    temperature: float = 0.8
-    top_k: int = 5
-    sample_length: int = 120
-
-
-SMOKE = {"steps": 200}
 
 
 def train(ctx: Context, cfg: Config) -> Result:

@@ -7,32 +7,15 @@ back the weights of the best epoch.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from dlenv.runner import Result
-from dlenv.runner.config import require
 from dlenv.runner.context import Context
 from dlenv.runner.keras_loop import fit, keras, setup  # keras with its backend set to TF
 from lessons.tf_dnn import data
+from lessons.tf_dnn.config import Config
 from lessons.tf_dnn.model import dnn
 
 
-@dataclass
-class Config:
-    steps: int = 60  # epochs, at most
-    batch_size: int = 32
-    lr: float = 1e-3
-    width: int = 256  # units of each hidden layer
-    depth: int = 2  # hidden layers
-    dropout: float = 0.2
-    patience: int = 8  # epochs without a better validation loss before stopping
-
-
-SMOKE = {"steps": 25}
-
-
 def train(ctx: Context, cfg: Config) -> Result:
-    require(cfg, positive=("batch_size", "lr", "width", "depth"), fractions=("dropout",))
     setup(ctx)
     split = data.digits()
     model = dnn(split.x_train.shape[1], cfg.width, cfg.depth, cfg.dropout)
@@ -41,7 +24,6 @@ def train(ctx: Context, cfg: Config) -> Result:
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"],
     )
-    ctx.divergence_hint = f"lower the learning rate, e.g. --set lr={cfg.lr / 10:g}"
     stopper = keras.callbacks.EarlyStopping(monitor="val_loss", patience=cfg.patience, restore_best_weights=True)
     board = keras.callbacks.TensorBoard(log_dir=str(ctx.out / "tb"), write_graph=False)
 

@@ -12,44 +12,22 @@ A step is an epoch of the side-by-side training (see dlenv.runner.keras_loop).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from dlenv.runner import Result
-from dlenv.runner.config import require
 from dlenv.runner.context import Context
 from dlenv.runner.keras_loop import fit, keras, setup  # keras with its backend set to TF
 from lessons.tf_dnn import data
+from lessons.tf_gradients.config import Config
 from lessons.tf_gradients.gradients import Trajectory, layer_gradient_norms, train_with_sgd, vanishing_ratio
 from lessons.tf_gradients.model import KINDS, deep_network, exploding_network, side_by_side
 
 PLOT = "gradient_norms.png"
 
 
-@dataclass
-class Config:
-    steps: int = 20  # epochs of the side-by-side training
-    depth: int = 10  # hidden layers
-    width: int = 64
-    batch_size: int = 32
-    # Plain SGD on purpose: Adam divides each gradient by its own running size, which would hide
-    # how small the sigmoid network's first-layer gradients are.
-    lr: float = 0.05
-    probe: int = 256  # examples in the batch the gradient norms are measured on
-    gain: float = 1.5  # the exploding network: each layer's weights gain × He's standard deviation
-    clip_norm: float = 1.0  # the global gradient norm that clipping allows
-    explode_steps: int = 300
-    explode_lr: float = 0.05
-
-
-SMOKE = {"steps": 8, "explode_steps": 200}
-
-
 def train(ctx: Context, cfg: Config) -> Result:
-    require(cfg, positive=("depth", "width", "batch_size", "lr", "probe", "gain", "clip_norm", "explode_steps",
-                           "explode_lr"))  # fmt: skip
     setup(ctx)
     split = data.digits()
     inputs = split.x_train.shape[1]
@@ -63,7 +41,6 @@ def train(ctx: Context, cfg: Config) -> Result:
         loss={kind: keras.losses.SparseCategoricalCrossentropy(from_logits=True) for kind in KINDS},
         metrics={kind: ["accuracy"] for kind in KINDS},
     )
-    ctx.divergence_hint = f"lower the learning rate, e.g. --set lr={cfg.lr / 10:g}"
     labels = lambda y: {kind: y for kind in KINDS}  # noqa: E731
 
     def evaluate() -> dict[str, object]:

@@ -8,38 +8,17 @@ network's gap is the widest. A step is an epoch (see dlenv.runner.keras_loop).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from dlenv.errors import DlenvError
 from dlenv.runner import Result
-from dlenv.runner.config import require
 from dlenv.runner.context import Context
 from dlenv.runner.keras_loop import fit, keras, setup  # keras with its backend set to TF
 from lessons.tf_dnn import data
+from lessons.tf_regularization.config import Config
 from lessons.tf_regularization.model import KINDS, network, side_by_side
 
 
-@dataclass
-class Config:
-    steps: int = 150  # epochs: long enough for the plain network to memorise its training set
-    train_size: int = 150  # training examples (of 1,079); validation keeps all of its 359
-    batch_size: int = 32
-    lr: float = 1e-3
-    width: int = 256
-    depth: int = 3
-    dropout: float = 0.5  # hidden units
-    input_dropout: float = 0.2  # pixels
-
-
-SMOKE = {"steps": 100}
-
-
 def train(ctx: Context, cfg: Config) -> Result:
-    require(cfg, positive=("train_size", "batch_size", "lr", "width", "depth"), fractions=("dropout", "input_dropout"))
     setup(ctx)
     split = data.digits(train=cfg.train_size)
-    if len(split.x_train) < cfg.train_size:
-        raise DlenvError(f"--set train_size={cfg.train_size}: the digits have {len(split.x_train)} training examples")
     inputs = split.x_train.shape[1]
     networks = {kind: network(kind, cfg.depth, cfg.width, inputs, cfg.dropout, cfg.input_dropout) for kind in KINDS}
     model = side_by_side(networks, inputs)
@@ -49,7 +28,6 @@ def train(ctx: Context, cfg: Config) -> Result:
         loss={kind: loss for kind in KINDS},
         metrics={kind: ["accuracy"] for kind in KINDS},
     )
-    ctx.divergence_hint = f"lower the learning rate, e.g. --set lr={cfg.lr / 10:g}"
     labels = lambda y: {kind: y for kind in KINDS}  # noqa: E731
 
     def evaluate() -> dict[str, float]:

@@ -3,40 +3,15 @@ held-out sentences greedily (exact match, BLEU with sacrebleu) and a few with be
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
-
 import torch
 
 from dlenv.runner import Result
 from dlenv.runner.context import Context
 from dlenv.runner.torch_loop import batch_indices, fit, seed_everything
 from lessons.transformer import data
+from lessons.transformer.config import Config
 from lessons.transformer.decode import beam, greedy
 from lessons.transformer.model import Transformer
-
-
-@dataclass
-class Config:
-    dataset: Literal["numbers", "multi30k"] = "numbers"
-    data_dir: str = ""  # a folder with Multi30k's train.jsonl and test.jsonl instead of fetching them
-    steps: int = 500
-    batch_size: int = 128
-    d_model: int = 128
-    heads: int = 4
-    layers: int = 2
-    d_ff: int = 512
-    dropout: float = 0.0  # the generated task has no noise to regularise against; Multi30k wants 0.1
-    fused_attention: bool = True  # false: the explicit softmax(QKᵀ/√d_k)·V of model.attention, step by step
-    warmup: int = 100
-    cooldown: float = 0.2  # the last fifth of the steps takes the learning rate linearly to zero
-    lr_factor: float = 0.5
-    label_smoothing: float = 0.1
-    beam_width: int = 4
-    examples: int = 5
-
-
-SMOKE = {"steps": 200}
 
 
 def smoothed_cross_entropy(logits: torch.Tensor, target: torch.Tensor, smoothing: float) -> torch.Tensor:
@@ -80,7 +55,6 @@ def train(ctx: Context, cfg: Config) -> Result:
         fused_attention=cfg.fused_attention,
     )
     optimizer = torch.optim.Adam(model.parameters(), lr=0.0, betas=(0.9, 0.98), eps=1e-9)  # §5.3
-    ctx.divergence_hint = f"lower the learning rate, e.g. --set lr_factor={cfg.lr_factor / 4:g}"
 
     def loss_at(step: int) -> torch.Tensor:
         for group in optimizer.param_groups:

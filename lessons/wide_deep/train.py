@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
-
 import torch
 from torch import nn
 
@@ -12,21 +9,8 @@ from dlenv.runner import Result
 from dlenv.runner.context import Context
 from dlenv.runner.torch_loop import batch_indices, fit, seed_everything
 from lessons.wide_deep import data
+from lessons.wide_deep.config import Config
 from lessons.wide_deep.model import SideBySide
-
-
-@dataclass
-class Config:
-    dataset: Literal["clicks", "census"] = "clicks"
-    data_dir: str = ""  # a folder holding the Census adult.csv instead of fetching it
-    steps: int = 800
-    batch_size: int = 256
-    lr: float = 0.01
-    embedding_dim: int = 8
-    hidden: int = 64
-
-
-SMOKE = {"steps": 600}
 
 
 def auc(scores: torch.Tensor, labels: torch.Tensor) -> float:

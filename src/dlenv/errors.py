@@ -18,6 +18,12 @@ class DlenvError(Exception):
         self.exit_code = exit_code
 
 
+def shown(text: str) -> str:
+    """`text` as a message may quote it: escaped when it holds a newline or another unprintable character,
+    so an error stays one line."""
+    return text if text.isprintable() else repr(text)[1:-1]
+
+
 def did_you_mean(value: str, choices: Iterable[str]) -> str:
     """': did you mean 'x'?' for the closest choice, or '' when nothing is close."""
     import difflib
@@ -32,6 +38,6 @@ def unknown(kind: str, value: str, choices: Iterable[str]) -> DlenvError:
     """`unknown env row 'cu12': did you mean 'cu121'?`, listing the valid names as the hint."""
     choices = sorted(choices)
     return DlenvError(
-        f"unknown {kind} '{value}'{did_you_mean(value, choices)}",
+        f"unknown {kind} '{shown(value)}'{did_you_mean(value, choices)}",
         hint=f"valid: {', '.join(choices)}" if choices else None,
     )

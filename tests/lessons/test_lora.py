@@ -104,7 +104,7 @@ def test_an_uncached_hub_id_offline_exits_2_naming_it(tmp_path, monkeypatch):
     ("setting", "message"),
     [
         ("task=copy", "error: --set task=copy: the base already learned it (base_tasks=copy,reverse,first)"),
-        ("task=sortt", "error: unknown task in --set task 'sortt': did you mean 'sort'?"),
+        ("task=sortt", "error: unknown --set task 'sortt': did you mean 'sort'?"),
         ("targets=q_proj,qv_proj", "error: unknown LoRA target module 'qv_proj'"),
     ],
 )

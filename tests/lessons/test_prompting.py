@@ -93,7 +93,7 @@ def test_a_saved_pretrained_model_is_scored_with_the_natural_language_templates(
 def test_an_unknown_template_style_is_bad_input_in_one_line(tmp_path):
     proc = dlenv_run("prompting", "--set", "styles=zero_shot,few", out=tmp_path, check=False)
     assert proc.returncode == 2
-    assert proc.stderr.strip().splitlines()[0] == "error: unknown template style 'few': did you mean 'few_shot'?"
+    assert proc.stderr.strip().splitlines()[0] == "error: unknown value in --set styles 'few': did you mean 'few_shot'?"
     assert "Traceback" not in proc.stderr
 
 

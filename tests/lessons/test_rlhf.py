@@ -65,4 +65,4 @@ def test_dpo_raises_the_margin_and_the_policy_prefers_the_chosen_answers_more(sm
 def test_a_non_positive_beta_is_bad_input_in_one_line(tmp_path):
     proc = dlenv_run("rlhf", "--smoke", "--set", "beta=0", out=tmp_path, check=False)
     assert proc.returncode == 2
-    assert proc.stderr.strip().splitlines()[0] == "error: --set beta=0.0: DPO's β must be positive (0.1 is usual)"
+    assert proc.stderr.strip().splitlines()[0] == "error: --set beta=0.0: must be above 0"

@@ -1,4 +1,4 @@
-"""Every lesson's --smoke run learns (thresholds here), on 2 CPU cores in well under a minute;
+"""Every lesson's --smoke run learns (its bars in smoke_bars.py), on 2 CPU cores in well under a minute;
 runs are reproducible, resumable after a SIGKILL, stoppable with SIGTERM, and stop on divergence."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from smoke_bars import LEARNS, failed
 from support import TEST_DEVICE, dlenv_run, metrics
 
 from dlenv.runner.frameworks import TORCH, installed, lesson_framework
@@ -18,72 +19,14 @@ pytest.importorskip("sklearn")
 # A row whose TensorFlow has its own environment runs the Keras lessons' smoke there, without torch.
 needs_torch = pytest.mark.skipif(not installed(TORCH), reason="torch is not installed")
 
-# What each smoke run must show. Chance: accuracy 0.1 (ten classes), r2 0 (predicting the mean).
-LEARNS = {
-    "classification": lambda m: m["accuracy"] > 0.85,
-    # lora, qlora: the new task's answer is one of the 3-6 prompt letters (chance about 0.22 when the model
-    # picks one); the base, before the adapters, scores about 0.
-    "lora": lambda m: (
-        m["loss_end"] < 0.5 * m["loss_start"]
-        and m["exact_match"] > 0.4 > m["base_exact_match"] + 0.3
-        and m["trainable_fraction"] <= 0.01
-        and m["merge_max_abs_diff"] < 1e-3
-        and m["hand_vs_peft_max_abs_diff"] < 1e-4
-        and m["reload_max_abs_diff"] < 1e-5
-    ),
-    "qlora": lambda m: (
-        m["loss_end"] < 0.5 * m["loss_start"]
-        and m["exact_match"] > 0.35 > m["base_exact_match"] + 0.25
-        and m["weight_bytes_4bit"] < 0.3 * m["weight_bytes_full"]
-    ),
-    "regression": lambda m: m["r2"] > 0.2,
-    "custom": lambda m: (
-        m["accuracy"] > 0.85
-        and m["swish_gradcheck"]
-        and max(m["focal_gamma0_vs_cross_entropy"], m["huber_vs_torch"], m["swish_vs_silu"], m["dense_vs_linear"])
-        < 1e-6
-    ),
-    "wide_deep": lambda m: m["auc"] > 0.7 and m["auc_wide_deep"] >= m["auc_wide"],
-    "tf_dnn": lambda m: m["accuracy"] > 0.9,
-    "tf_gradients": lambda m: (
-        m["accuracy_relu"] > 0.85
-        and m["accuracy_bn"] > 0.85
-        and m["accuracy_sigmoid"] < 0.5  # its first layers barely move: the gradient vanished on the way
-        and m["vanishing_ratio_sigmoid"] < 1e-3 * m["vanishing_ratio_bn"]
-        and m["exploding_unclipped_diverged_at"] is not None
-        and m["exploding_clipped_diverged_at"] is None
-    ),
-    "tf_regularization": lambda m: (
-        m["train_accuracy_plain"] == 1.0  # the plain network memorised its few examples
-        and min(m["val_accuracy_plain"], m["val_accuracy_dropout"], m["val_accuracy_bn"]) > 0.8
-        and max(m["gap_dropout"], m["gap_bn"]) < 0.8 * m["gap_plain"]  # validation loss - training loss
-    ),
-    "hparam": lambda m: m["best_value"] > 0.85 and m["trials_complete"] + m["trials_pruned"] == 8,
-    "dedup": lambda m: m["recall"] >= 0.95 and m["precision"] > 0.4 and m["docs_per_s"] >= m["datasketch_docs_per_s"],
-    "transformer": lambda m: m["exact_match"] > 0.5 and m["bleu"] > 70 and len(m["translations"]) == 5,
-    "rnn_sentiment": lambda m: m["accuracy"] > 0.9 and m["bag_of_words_accuracy"] < 0.7,
-    "text_generation": lambda m: m["perplexity"] < 0.25 * m["uniform_perplexity"] and len(m["samples"]) == 2,
-    "prompting": lambda m: m["zero_shot_accuracy"] < 0.5 and m["few_shot_accuracy"] > m["zero_shot_accuracy"] + 0.2,
-    "rlhf": lambda m: m["reward_accuracy"] > 0.6 and m["dpo_margin_end"] > m["dpo_margin_start"] + 0.1,
-    "text": lambda m: m["neighbour_same_kind"] > 0.6 and m["unknown_rate_words"] > 0.2 and m["unknown_rate_bpe"] == 0,
-    "tensors": lambda m: (
-        m["slope_error"] < 0.2
-        and m["intercept_error"] < 0.2
-        and m["every_sample_once"]
-        and m["in_order"]
-        and m["batch_shapes_ok"]
-        and m["broadcast_shape_ok"]
-        and m["autograd_ok"]
-    ),
-}
-
 
 @pytest.mark.parametrize("lesson", LEARNS)
 def test_smoke_run_learns(lesson, tmp_path):
     pytest.importorskip(lesson_framework(lesson))
     dlenv_run(lesson, "--smoke", out=tmp_path)
     report = metrics(tmp_path)
-    assert LEARNS[lesson](report["metrics"]), report["metrics"]
+    missed = failed(lesson, report["metrics"])
+    assert not missed, f"{lesson} --smoke missed: " + "; ".join(missed)
     assert set(report) >= {"lesson", "env", "device", "steps", "seconds", "metrics", "throughput"}
     assert report["lesson"] == lesson and report["device"] == TEST_DEVICE and report["throughput"]["value"] > 0
     assert list((tmp_path / "tb").glob("events.out.tfevents.*"))

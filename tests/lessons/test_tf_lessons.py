@@ -144,7 +144,7 @@ def test_a_training_set_larger_than_the_digits_is_bad_input(tmp_path):
     proc = dlenv_run("tf_regularization", "--smoke", "--set", "train_size=5000", out=tmp_path, check=False)
     assert proc.returncode == 2
     error = proc.stderr.strip().splitlines()[-1]
-    assert error == "error: --set train_size=5000: the digits have 1079 training examples"
+    assert error == "error: --set train_size=5000: must be at most 1079"
 
 
 def test_resuming_with_another_model_is_bad_input_not_a_traceback(tmp_path):

@@ -6,8 +6,9 @@ divergence handling) and writes OUT/metrics.json:
 
     {"lesson", "env", "device", "steps", "seconds", "metrics": {...}, "throughput": {"unit", "value"}}
 
-A lesson is a package under lessons/ whose `train` module defines `Config` (a dataclass), `SMOKE`
-(the values of a one-minute run) and `train(ctx, cfg) -> Result`.
+A lesson is a package under lessons/ whose `config` module defines `Config` (a dataclass that checks
+its bounds) and `SMOKE` (the values of a one-minute run), and whose `train` module defines
+`train(ctx, cfg) -> Result`. The config module imports no framework: bad settings are refused first.
 """
 
 from __future__ import annotations
@@ -50,12 +51,19 @@ class RunOptions:
     sets: tuple[str, ...] = field(default_factory=tuple)
 
 
-def load_lesson(name: str) -> Any:
+def lesson_config(name: str, options: RunOptions) -> Any:
+    """The lesson's config for this run, built and bounds-checked before its framework is imported."""
     from dlenv.lessons_catalog import lesson_names
 
     names = lesson_names()
     if name not in names:
         raise unknown("lesson", name, names)
+    module = importlib.import_module(f"lessons.{name}.config")
+    return config_builder.build(module.Config, module.SMOKE if options.smoke else None, list(options.sets))
+
+
+def load_lesson(name: str) -> Any:
+    """The lesson's train module, once its framework is known to be there."""
     if lesson_framework(name) == TENSORFLOW:
         require_tensorflow(name, env_row())  # before the import that would fail without it
     return importlib.import_module(f"lessons.{name}.train")
@@ -86,8 +94,8 @@ def env_row() -> str | None:
 
 def run(name: str, options: RunOptions, progress: Any = None) -> tuple[Path, dict[str, Any]]:
     """Run lesson `name`; returns OUT/metrics.json's path and content."""
+    cfg = lesson_config(name, options)
     module = load_lesson(name)
-    cfg = config_builder.build(module.Config, module.SMOKE if options.smoke else None, list(options.sets))
     # A lesson counts in steps (optimizer updates) or in its own unit (hparam: trials), as its Config says.
     steps = options.steps if options.steps is not None else getattr(cfg, "steps", None) or cfg.trials
     if steps < 1:
@@ -103,6 +111,7 @@ def run(name: str, options: RunOptions, progress: Any = None) -> tuple[Path, dic
         checkpoint_every=every,
         resume=options.resume,
         smoke=options.smoke,
+        divergence_hint=config_builder.divergence_hint(cfg),
         progress=progress,
     )
     out.mkdir(parents=True, exist_ok=True)

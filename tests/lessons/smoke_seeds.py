@@ -1,0 +1,123 @@
+"""Every lesson's --smoke run on several seeds, against its bars (smoke_bars.py): `nox -s smoke_seeds`.
+
+    python tests/lessons/smoke_seeds.py [LESSON ...] [--seeds 0-4] [--jobs 2] [--report FILE]
+
+A bar must hold on every seed, not only the one a lesson was tuned on. This prints one Markdown table
+per lesson (each bar's value per seed; `✗` where it misses) and each run's wall time, writes the same to
+--report, and exits 1 when any seed misses a bar or a run fails. Runs are independent processes with
+one thread each, `--jobs` at a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from smoke_bars import LEARNS, Bar, failed, short
+
+TIMEOUT_S = 600  # a run this slow has failed its smoke budget many times over
+
+
+@dataclass(frozen=True)
+class Outcome:
+    lesson: str
+    seed: int
+    seconds: float
+    metrics: dict[str, Any] | None  # None: the run failed
+    error: str = ""
+
+    @property
+    def missed(self) -> list[str]:
+        return failed(self.lesson, self.metrics) if self.metrics is not None else [self.error]
+
+
+def run_one(lesson: str, seed: int, device: str) -> Outcome:
+    with tempfile.TemporaryDirectory(prefix=f"smoke-{lesson}-{seed}-") as out:
+        env = {**os.environ, "OMP_NUM_THREADS": "1"}
+        command = [sys.executable, "-m", "dlenv", "run", lesson, "--smoke", "--seed", str(seed),
+                   "--device", device, "--out", out]  # fmt: skip
+        began = time.perf_counter()
+        try:
+            proc = subprocess.run(command, capture_output=True, text=True, env=env, timeout=TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            return Outcome(lesson, seed, TIMEOUT_S, None, f"no result after {TIMEOUT_S} s")
+        seconds = time.perf_counter() - began
+        if proc.returncode != 0:
+            last = (proc.stderr.strip().splitlines() or ["(nothing on stderr)"])[-1]
+            return Outcome(lesson, seed, seconds, None, f"exit {proc.returncode}: {last}")
+        return Outcome(lesson, seed, seconds, json.loads((Path(out) / "metrics.json").read_text())["metrics"])
+
+
+def cell(bar: Bar, outcome: Outcome) -> str:
+    if outcome.metrics is None:
+        return "error"
+    try:
+        left, right = bar.sides(outcome.metrics)
+        shown = short(left) if bar.against_literal else f"{short(left)} / {short(right)}"
+        return shown if bar.holds(outcome.metrics) else f"✗ {shown}"
+    except (NameError, TypeError):
+        return "✗ missing"
+
+
+def table(lesson: str, outcomes: list[Outcome]) -> str:
+    seeds = [o.seed for o in outcomes]
+    lines = [
+        f"#### {lesson}",
+        "",
+        "| bar | " + " | ".join(f"seed {s}" for s in seeds) + " |",
+        "|---|" + "---|" * len(seeds),
+    ]
+    lines += [f"| `{bar.expression}` | " + " | ".join(cell(bar, o) for o in outcomes) + " |" for bar in LEARNS[lesson]]
+    lines.append("| wall s | " + " | ".join(f"{o.seconds:.1f}" for o in outcomes) + " |")
+    errors = [f"- seed {o.seed}: {o.error}" for o in outcomes if o.metrics is None]
+    return "\n".join([*lines, *(["", *errors] if errors else []), ""])
+
+
+def seed_range(text: str) -> list[int]:
+    """`0-4` or `0,2,7`."""
+    if "-" in text:
+        low, high = text.split("-")
+        return list(range(int(low), int(high) + 1))
+    return [int(s) for s in text.split(",")]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("lessons", nargs="*", help=f"default: all of {', '.join(LEARNS)}")
+    parser.add_argument("--seeds", type=seed_range, default=seed_range("0-4"))
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--report", type=Path, help="also write the tables to this Markdown file")
+    args = parser.parse_args(argv)
+    unknown = [name for name in args.lessons if name not in LEARNS]
+    if unknown:
+        parser.error(f"no smoke bars for {', '.join(unknown)}; lessons: {', '.join(LEARNS)}")
+    lessons = args.lessons or list(LEARNS)
+    with ThreadPoolExecutor(args.jobs) as pool:
+        futures = {(name, s): pool.submit(run_one, name, s, args.device) for name in lessons for s in args.seeds}
+        sections = []
+        for lesson in lessons:
+            outcomes = [futures[lesson, seed].result() for seed in args.seeds]
+            sections.append(table(lesson, outcomes))
+            print(sections[-1], flush=True)
+    missed = [key for key, future in futures.items() if future.result().missed]
+    summary = f"{len(futures) - len(missed)} of {len(futures)} runs cleared every bar"
+    if missed:
+        summary += "; missed: " + ", ".join(f"{name} seed {s}" for name, s in missed)
+    print(summary)
+    if args.report:
+        args.report.write_text("\n".join([*sections, summary, ""]), encoding="utf-8")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
