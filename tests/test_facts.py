@@ -1,4 +1,4 @@
-"""Lookups over the facts tables (src/dlenv/facts/*.toml), checked against ../shared/research/compat.md."""
+"""Lookups over the facts tables (src/dlenv/facts/*.toml), checked against docs/research/compat.md."""
 
 from dlenv.doctor.rules import driver_verdict
 from dlenv.facts import (

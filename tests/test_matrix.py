@@ -1,4 +1,4 @@
-"""The matrix's facts (against ../shared/research/compat.md) and its bad-input errors."""
+"""The matrix's facts (against docs/research/compat.md) and its bad-input errors."""
 
 from __future__ import annotations
 

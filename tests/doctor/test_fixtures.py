@@ -91,7 +91,7 @@ def test_recorded_machine_gets_its_verdict(cli, name):
 def test_report_has_the_designed_shape_and_every_problem_a_fix(cli, name):
     _, report = doctor_json(cli, "--probe", str(PROBES / f"{name}.json"))
     assert set(report) == {"ok", "recommended_env", "checks"}
-    # every registered rule, in print order (test_rules.py pins the registry to DESIGN.md's stable ids)
+    # every registered rule, in print order (test_rules.py pins the registry to docs/DESIGN.md's stable ids)
     assert [check["id"] for check in report["checks"]] == list(RULES)
     for check in report["checks"]:
         assert set(check) == {"id", "status", "message", "fix"}

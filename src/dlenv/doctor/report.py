@@ -34,7 +34,7 @@ def fail(message: str, fix: str) -> Verdict:
 
 @dataclass(frozen=True)
 class Check:
-    id: str  # stable (DESIGN.md): never changes meaning
+    id: str  # stable (docs/DESIGN.md): never changes meaning
     status: Status
     message: str
     fix: str | None = None

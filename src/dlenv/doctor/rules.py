@@ -1,4 +1,4 @@
-"""The doctor's checks: one function per stable check id (DESIGN.md), registered with `@rule(ID)` in
+"""The doctor's checks: one function per stable check id (docs/DESIGN.md), registered with `@rule(ID)` in
 the order the checks print.
 
 Each reads the Context (the probe, the matrix, the facts tables and, with `--env ROW`, the row judged

@@ -30,7 +30,7 @@ class Credential:
 
 KAGGLE_TOOLS = "kaggle, kagglehub"
 KAGGLE_JSON = "`$KAGGLE_CONFIG_DIR/kaggle.json` / `~/.kaggle/kaggle.json` (`dlenv login kaggle --username NAME`)"
-# Sources: ../shared/research/platforms.md. The vaults: §1(c) Kaggle's UserSecretsClient, §2(c) Colab's
+# Sources: docs/research/platforms.md. The vaults: §1(c) Kaggle's UserSecretsClient, §2(c) Colab's
 # userdata; AI Studio and PAI-DSW have none (§3(c), §4(c)): tokens come as environment variables.
 CREDENTIALS = (
     # huggingface_hub: HF_TOKEN, else the token file (§6, [S9] utils/_auth.py); on Colab it reads the 🔑
