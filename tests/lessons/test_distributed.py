@@ -29,3 +29,12 @@ def test_the_transformer_trains_in_two_processes(tmp_path):
     one = run(tmp_path / "one", "transformer", "--steps", "30")
     two = run(tmp_path / "two", "transformer", "--steps", "30", "--nproc", "2")
     assert math.isclose(one["metrics"]["final_loss"], two["metrics"]["final_loss"], rel_tol=1e-2)
+
+
+def test_every_process_gets_the_command_line_as_given_so_checkpoint_every_0_saves_nothing(tmp_path):
+    # torchrun reruns `dlenv run` with the user's arguments: a falsy --checkpoint-every 0 reaches each rank.
+    args = ["classification", "--steps", "6", "--checkpoint-every", "0"]
+    run(tmp_path / "one", *args)
+    run(tmp_path / "two", *args, "--nproc", "2")
+    assert list((tmp_path / "one").glob("checkpoints/*")) == []
+    assert list((tmp_path / "two").glob("checkpoints/*")) == []

@@ -86,3 +86,16 @@ def test_a_fresh_run_drops_old_checkpoints_and_a_half_written_one_is_skipped(tmp
     ctx = make_context(tmp_path, 10)
     hf_callback.train(make_trainer(ctx, Line(), 10), ctx, "fit")
     assert sorted(p.name for p in folder.iterdir()) == ["checkpoint-10", "checkpoint-5"]
+
+
+def test_checkpoint_every_0_saves_nothing_yet_a_stop_signal_still_saves(tmp_path):
+    ctx = make_context(tmp_path / "never", 10, every=0)
+    hf_callback.train(make_trainer(ctx, Line(), 10), ctx, "fit")
+    assert list((tmp_path / "never" / "checkpoints").glob("fit/*")) == []
+
+    stopped_ctx = make_context(tmp_path / "stopped", 10, every=0)
+    stopped_ctx._stop_signal = signal.SIGTERM
+    with pytest.raises(Stopped):
+        hf_callback.train(make_trainer(stopped_ctx, Line(), 10), stopped_ctx, "fit")
+    saved = hf_callback.latest_checkpoint(tmp_path / "stopped" / "checkpoints" / "fit")
+    assert saved is not None and saved.name == "checkpoint-1"

@@ -3,26 +3,68 @@ on a terminal and one summary line at the end."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.core import TyperCommand
 
+from dlenv.cli.options import Options
 from dlenv.cli.present import out, progress
 from dlenv.errors import DlenvError
 
+ARGUMENTS = "dlenv.run.arguments"  # ctx.meta: the arguments after `run`, as the user gave them
+LAUNCH_OPTIONS = ("--nproc", "--torchrun")  # read by the launching process; each rank runs the rest
+
+
+class _KeepsArguments(TyperCommand):
+    """`dlenv run`, keeping its arguments as given: a torchrun launch hands them on to every rank."""
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+        ctx.meta[ARGUMENTS] = tuple(args)  # before parsing, which consumes the list
+        return super().parse_args(ctx, args)
+
+
+def rank_arguments(arguments: Sequence[str], takes_value: Collection[str]) -> list[str]:
+    """The arguments of `dlenv run` less --nproc and --torchrun (`--nproc 2`, `--nproc=2`, ...): what each
+    rank runs. `takes_value` names the options whose next argument is their value, not an option."""
+    kept, rest = [], list(arguments)
+    while rest:
+        argument = rest.pop(0)
+        if argument == "--":  # the rest are arguments, whatever they look like
+            return [*kept, argument, *rest]
+        if argument.split("=", 1)[0] in LAUNCH_OPTIONS:
+            if "=" not in argument and rest:
+                rest.pop(0)
+            continue
+        kept.append(argument)
+        if argument in takes_value and rest:
+            kept.append(rest.pop(0))
+    return kept
+
+
+def relaunch(ctx: typer.Context, nproc: int, torchrun_args: list[str]) -> int:
+    """This command again under torchrun, as N processes that each run it as one rank; torchrun's exit code."""
+    takes_value = {o for p in ctx.command.params if p.param_type_name == "option" and not p.is_flag for o in p.opts}
+    again = rank_arguments(ctx.meta[ARGUMENTS], takes_value)
+    debug = ["--debug"] if Options.of(ctx).debug else []
+    rendezvous = torchrun_args or ["--standalone"]
+    return subprocess.call([sys.executable, "-m", "torch.distributed.run", *rendezvous, f"--nproc-per-node={nproc}",
+                            "-m", "dlenv", *debug, "run", *again])  # fmt: skip
+
 
 def run_command(
+    ctx: typer.Context,
     lesson: Annotated[str, typer.Argument(help="A lesson name (dlenv lessons).")],
     smoke: Annotated[bool, typer.Option("--smoke", help="A run of under a minute that still shows learning.")] = False,
     device: Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")] = "auto",
     out_dir: Annotated[Path | None, typer.Option("--out", help="Output folder (default runs/LESSON).")] = None,
     steps: Annotated[int | None, typer.Option("--steps", help="Train this many steps.")] = None,
     checkpoint_every: Annotated[
-        int | None, typer.Option("--checkpoint-every", help="Checkpoint every N steps.")
+        int | None, typer.Option("--checkpoint-every", help="Checkpoint every N steps (0: never).")
     ] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue from the newest checkpoint in --out.")] = False,
     seed: Annotated[int, typer.Option("--seed", help="Seed of every random choice.")] = 0,
@@ -34,28 +76,14 @@ def run_command(
 ) -> None:
     """Run a lesson: its embedded default data unless told otherwise; writes OUT/metrics.json."""
     from dlenv.runner import RunOptions, Stopped, run
+    from dlenv.runner.ranks import this_process
 
     if nproc < 1:
         raise DlenvError(f"--nproc {nproc}: must be at least 1")
-    if (nproc > 1 or torchrun_args) and "LOCAL_RANK" not in os.environ:
+    process = this_process()
+    if (nproc > 1 or torchrun_args) and not process.under_torchrun:
         # torchrun starts the processes and their rendezvous; each runs this same command as one rank
-        rendezvous = torchrun_args or ["--standalone"]
-        again = [
-            lesson,
-            *(["--smoke"] if smoke else []),
-            "--device",
-            device,
-            "--seed",
-            str(seed),
-            *(["--out", str(out_dir)] if out_dir else []),
-            *(["--steps", str(steps)] if steps else []),
-            *(["--checkpoint-every", str(checkpoint_every)] if checkpoint_every else []),
-            *(["--resume"] if resume else []),
-            *[arg for item in sets or () for arg in ("--set", item)],
-        ]
-        command = [sys.executable, "-m", "torch.distributed.run", *rendezvous, f"--nproc-per-node={nproc}",
-                   "-m", "dlenv", "run", *again]  # fmt: skip
-        raise typer.Exit(subprocess.call(command))
+        raise typer.Exit(relaunch(ctx, nproc, torchrun_args or []))
 
     if device not in ("auto", "cpu", "cuda"):
         raise DlenvError(f"--device {device}: expected auto, cpu or cuda")
@@ -69,7 +97,7 @@ def run_command(
         seed=seed,
         sets=tuple(sets or ()),
     )  # type: ignore[arg-type]
-    bar = _progress_bar(lesson) if os.environ.get("RANK", "0") == "0" else None
+    bar = _progress_bar(lesson) if process.main else None
     try:
         path, metrics = run(lesson, options, progress=bar.update if bar else None)
     except Stopped as stopped:
@@ -78,7 +106,7 @@ def run_command(
     finally:
         if bar:
             bar.stop()
-    if os.environ.get("RANK", "0") != "0":
+    if not process.main:
         return
     shown = ", ".join(
         f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}"
@@ -123,4 +151,4 @@ def _progress_bar(lesson: str) -> _ProgressBar | None:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("run")(run_command)
+    app.command("run", cls=_KeepsArguments)(run_command)

@@ -25,6 +25,7 @@ from dlenv.fileio import atomic_write
 from dlenv.runner import config as config_builder
 from dlenv.runner.context import Context, Diverged, Stopped, fresh_start
 from dlenv.runner.frameworks import TENSORFLOW, TORCH, gpu_available, lesson_framework, require_tensorflow
+from dlenv.runner.ranks import this_process
 
 __all__ = ["Context", "Diverged", "Result", "RunOptions", "Stopped", "run"]
 
@@ -92,6 +93,15 @@ def env_row() -> str | None:
     return row.name if row else None
 
 
+def checkpoint_interval(given: int | None, steps: int) -> int:
+    """--checkpoint-every as given, 0 meaning never; by default every tenth of the run (of at least one step)."""
+    if given is None:
+        return max(1, steps // 10)
+    if given < 0:
+        raise DlenvError(f"--checkpoint-every {given}: must be 0 (never) or more")
+    return given
+
+
 def run(name: str, options: RunOptions, progress: Any = None) -> tuple[Path, dict[str, Any]]:
     """Run lesson `name`; returns OUT/metrics.json's path and content."""
     cfg = lesson_config(name, options)
@@ -101,14 +111,13 @@ def run(name: str, options: RunOptions, progress: Any = None) -> tuple[Path, dic
     if steps < 1:
         raise DlenvError(f"--steps {steps}: must be at least 1")
     out = options.out or Path("runs") / name
-    every = options.checkpoint_every if options.checkpoint_every is not None else max(1, steps // 10)
     ctx = Context(
         lesson=name,
         out=out,
         device=resolve_device(options.device, lesson_framework(name)),
         seed=options.seed,
         steps=steps,
-        checkpoint_every=every,
+        checkpoint_every=checkpoint_interval(options.checkpoint_every, steps),
         resume=options.resume,
         smoke=options.smoke,
         divergence_hint=config_builder.divergence_hint(cfg),
@@ -133,8 +142,9 @@ def run(name: str, options: RunOptions, progress: Any = None) -> tuple[Path, dic
         "config": asdict(cfg),
         "seed": options.seed,
     }
-    metrics["processes"] = int(os.environ.get("WORLD_SIZE", 1))
+    process = this_process()
+    metrics["processes"] = process.world_size
     path = out / "metrics.json"
-    if int(os.environ.get("RANK", 0)) == 0:  # under torchrun, rank 0 speaks for the run
+    if process.main:  # under torchrun, rank 0 speaks for the run
         atomic_write(path, json.dumps(metrics, indent=2) + "\n")
     return path, metrics

@@ -4,7 +4,6 @@ loop — scalars, atomic checkpoints, resume, stopping on SIGTERM/SIGINT, catchi
 from __future__ import annotations
 
 import math
-import os
 import re
 import signal
 import time
@@ -14,6 +13,7 @@ from pathlib import Path
 from types import FrameType
 
 from dlenv.errors import FAILED, DlenvError
+from dlenv.runner.ranks import this_process
 from dlenv.runner.tb import Scalars
 
 CHECKPOINT = re.compile(r"^step-(\d+)\.ckpt$")
@@ -41,7 +41,7 @@ class Context:
     device: str  # "cpu" or "cuda"
     seed: int
     steps: int  # the total the loop runs to
-    checkpoint_every: int
+    checkpoint_every: int  # 0: never (a stop signal still saves)
     resume: bool
     smoke: bool
     divergence_hint: str = "lower the learning rate, e.g. --set lr=..."
@@ -57,7 +57,7 @@ class Context:
         for name, value in values.items():
             if not math.isfinite(value):
                 raise Diverged(step, name, value, self.divergence_hint)
-        if os.environ.get("RANK", "0") != "0":  # under torchrun, rank 0 writes the scalars
+        if not this_process().main:  # under torchrun, rank 0 writes the scalars
             return
         if self._scalars is None:
             self._scalars = Scalars(self.out / "tb")
@@ -93,6 +93,7 @@ class Context:
         return found[-1][1] if self.resume and found else None
 
     def due(self, step: int) -> bool:
+        """Whether the loop checkpoints after `step`: every checkpoint_every steps, never when it is 0."""
         return self.checkpoint_every > 0 and step % self.checkpoint_every == 0
 
     # --- stopping -------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ The Trainer owns its loop, so the runner's chores arrive as a TrainerCallback:
 - SIGTERM/SIGINT: the callback asks the Trainer to save and stop at the end of the step, then
   `train()` raises the runner's Stopped;
 - checkpoints are the Trainer's own (model, optimizer, scheduler, RNG and data position), written every
-  ctx.checkpoint_every steps to OUT/checkpoints/STAGE/checkpoint-N; `--resume` continues from the
+  ctx.checkpoint_every steps (never when it is 0) to OUT/checkpoints/STAGE/checkpoint-N; `--resume` continues from the
   newest complete one. The Trainer's state is what makes its resume exact, so dlenv does not repack it
   into its own step-N.ckpt files.
 
@@ -80,8 +80,12 @@ def arguments(ctx: Context, stage: str, **overrides: Any) -> dict[str, Any]:
         "seed": ctx.seed,
         "data_seed": ctx.seed,
         "use_cpu": ctx.device == "cpu",
-        "save_strategy": "steps",
-        "save_steps": max(1, ctx.checkpoint_every),
+        # "no" also skips the save the Trainer makes at the end; a stop signal's save (on_step_end) still comes.
+        **(
+            {"save_strategy": "steps", "save_steps": ctx.checkpoint_every}
+            if ctx.checkpoint_every > 0
+            else {"save_strategy": "no"}
+        ),
         "save_total_limit": 2,
         "logging_steps": 10,
         "logging_nan_inf_filter": False,  # the Trainer would hide a NaN loss from the logs, and so from Diverged

@@ -8,7 +8,6 @@ resumed from step k ends exactly where an uninterrupted run does.
 from __future__ import annotations
 
 import contextlib
-import os
 import random
 import time
 from collections.abc import Callable
@@ -19,11 +18,7 @@ import torch
 
 from dlenv.runner import Result
 from dlenv.runner.context import Context, Stopped
-
-
-def world() -> tuple[int, int]:
-    """(rank, world size) under torchrun, (0, 1) otherwise."""
-    return int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1))
+from dlenv.runner.ranks import this_process
 
 
 def join_process_group(ctx: Context) -> None:
@@ -32,7 +27,7 @@ def join_process_group(ctx: Context) -> None:
 
     if not dist.is_initialized():
         if ctx.device == "cuda":
-            torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", 0)))
+            torch.cuda.set_device(this_process().local_rank)
         dist.init_process_group("nccl" if ctx.device == "cuda" else "gloo")
 
 
@@ -78,7 +73,8 @@ def fit(
 ) -> Result:
     """Train until ctx.steps: `loss_at(step)` computes the loss of step `step` (sampling its own batch
     with torch's global generator, which is seeded per step); `evaluate()` gives the headline metrics."""
-    rank, size = world()
+    process = this_process()
+    size = process.world_size
     if size > 1:
         join_process_group(ctx)
     model.to(ctx.device)
@@ -117,7 +113,7 @@ def fit(
         elif last_loss != last_loss or abs(last_loss) == float("inf"):
             ctx.log(step, loss=last_loss)  # raises Diverged naming the step
         stop = agreed_stop(ctx.stop_requested(), size)
-        if (ctx.due(step) or stop is not None) and rank == 0:
+        if (ctx.due(step) or stop is not None) and process.main:
             save(step)
         if stop is not None:
             raise Stopped(step, stop)
@@ -133,8 +129,8 @@ def batch_indices(n: int, batch_size: int) -> torch.Tensor:
     """A random batch of indices from torch's (per-step seeded) global generator. Under torchrun every
     rank draws the same global batch and keeps its own share of it."""
     indices = torch.randint(0, n, (batch_size,))
-    rank, size = world()
-    return indices[rank::size] if size > 1 else indices
+    process = this_process()
+    return indices[process.rank :: process.world_size] if process.world_size > 1 else indices
 
 
 def global_mean(value: torch.Tensor, size: int) -> float:
