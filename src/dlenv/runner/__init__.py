@@ -89,7 +89,7 @@ def env_row() -> str | None:
     from dlenv.paths import default_matrix_path
 
     torch = installed_torch()
-    row = load_matrix(default_matrix_path()).row_of_torch(torch["version"], torch.get("cuda")) if torch else None
+    row = load_matrix(default_matrix_path()).row_of_torch(torch.version, torch.cuda) if torch else None
     return row.name if row else None
 
 
