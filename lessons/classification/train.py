@@ -8,14 +8,10 @@ from torch import nn
 from dlenv.runner import Result
 from dlenv.runner.context import Context
 from dlenv.runner.torch_loop import batch_indices, fit, seed_everything
+from lessons._shared.metrics import accuracy
 from lessons.classification import data
 from lessons.classification.config import Config
 from lessons.classification.model import CNN, MLP
-
-
-def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, device: str) -> float:
-    predictions = torch.cat([model(batch.to(device)).argmax(1).cpu() for batch in x.split(1024)])
-    return (predictions == y).float().mean().item()
 
 
 def train(ctx: Context, cfg: Config) -> Result:

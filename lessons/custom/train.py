@@ -8,8 +8,8 @@ import torch
 from dlenv.runner import Result
 from dlenv.runner.context import Context
 from dlenv.runner.torch_loop import batch_indices, fit, seed_everything
+from lessons._shared.metrics import accuracy
 from lessons.classification import data
-from lessons.classification.train import accuracy
 from lessons.custom.config import Config
 from lessons.custom.parts import SwishMLP, checks, focal_loss
 

@@ -17,9 +17,9 @@ from torch import nn
 from dlenv.runner import Result
 from dlenv.runner.context import Context, Stopped
 from dlenv.runner.torch_loop import batch_indices, seed_everything, step_seed
+from lessons._shared.metrics import accuracy
 from lessons.classification import data
 from lessons.classification.model import MLP
-from lessons.classification.train import accuracy
 from lessons.hparam.config import Config
 
 BATCH_SIZES = (16, 32, 64, 128)

@@ -1,5 +1,5 @@
 """`dlenv run tensors`: tensor basics measured, one pass of DataLoader workers measured, then y = 3x + 2
-learned by gradient descent written with autograd alone (no nn.Module, no optimizer).
+learned by the plain training loop: zero_grad, forward, backward, step (no nn.Module, two bare tensors).
 
 The lesson reports what it saw (shapes, a gradient, which samples the workers returned); the tests
 decide whether that is right."""
@@ -7,13 +7,14 @@ decide whether that is right."""
 from __future__ import annotations
 
 import itertools
+import time
 
 import torch
 from torch.utils.data import DataLoader
 
 from dlenv.runner import Result
 from dlenv.runner.context import Context
-from dlenv.runner.torch_loop import batch_indices, fit, seed_everything
+from dlenv.runner.torch_loop import batch_indices, seed_everything
 from lessons.tensors.config import Config
 from lessons.tensors.data import INTERCEPT, SLOPE, CsvImageDataset, collate, write_files
 
@@ -51,34 +52,33 @@ def one_epoch(dataset: CsvImageDataset, batch_size: int, workers: int) -> dict[s
     }
 
 
-class Line(torch.nn.Module):
-    """Only so the runner can checkpoint the two numbers; the maths below uses them as bare tensors."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.slope, self.intercept = torch.nn.Parameter(torch.zeros(())), torch.nn.Parameter(torch.zeros(()))
-
-
 def train(ctx: Context, cfg: Config) -> Result:
     seed_everything(ctx.seed)
     dataset = CsvImageDataset(write_files(ctx.out / "files", cfg.samples))
     measured = {**basics(), **one_epoch(dataset, cfg.batch_size, cfg.workers)}
     x = torch.tensor([row[1] for row in dataset.rows])
     y = torch.tensor([row[2] for row in dataset.rows])
-    line = Line()
-    optimizer = torch.optim.SGD(line.parameters(), lr=cfg.lr)  # its step is w -= lr · w.grad, nothing more
+    slope, intercept = torch.zeros((), requires_grad=True), torch.zeros((), requires_grad=True)
+    optimizer = torch.optim.SGD([slope, intercept], lr=cfg.lr)  # its step is w -= lr · w.grad, nothing more
 
-    def loss_at(step: int) -> torch.Tensor:
-        batch = batch_indices(len(x), cfg.batch_size)
-        return ((line.slope * x[batch] + line.intercept - y[batch]) ** 2).mean()
+    # The whole of training, on one screen. From the next lesson on, dlenv's fit() runs these same calls
+    # and adds what a long run needs: checkpoints and --resume, a clean stop on SIGTERM, data parallel
+    # under torchrun, mixed precision on a GPU. ctx.log feeds TensorBoard and stops a run whose loss is NaN.
+    began = time.perf_counter()
+    for step in range(1, ctx.steps + 1):
+        batch = batch_indices(len(x), cfg.batch_size)  # a random batch from torch's seeded generator
+        optimizer.zero_grad()  # forget the previous step's gradients (backward adds to .grad)
+        loss = ((slope * x[batch] + intercept - y[batch]) ** 2).mean()  # forward: mean squared error
+        loss.backward()  # backward: d loss / d slope and d loss / d intercept, into .grad
+        optimizer.step()  # slope -= lr · slope.grad; intercept likewise
+        ctx.log(step, loss=loss.item())
+    seconds = time.perf_counter() - began
 
-    def evaluate() -> dict[str, float | bool | int]:
-        return {
-            "slope": line.slope.item(),
-            "intercept": line.intercept.item(),
-            "slope_error": abs(line.slope.item() - SLOPE),
-            "intercept_error": abs(line.intercept.item() - INTERCEPT),
-            **measured,
-        }
-
-    return fit(ctx, line, optimizer, loss_at, evaluate, samples_per_step=cfg.batch_size)
+    learned = {
+        "slope": slope.item(),
+        "intercept": intercept.item(),
+        "slope_error": abs(slope.item() - SLOPE),
+        "intercept_error": abs(intercept.item() - INTERCEPT),
+        "final_loss": loss.item(),
+    }
+    return Result({**learned, **measured}, "samples/s", cfg.batch_size * ctx.steps / seconds, ctx.steps)

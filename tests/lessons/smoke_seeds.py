@@ -1,11 +1,11 @@
 """Every lesson's --smoke run on several seeds, against its bars (smoke_bars.py): `nox -s smoke_seeds`.
 
-    python tests/lessons/smoke_seeds.py [LESSON ...] [--seeds 0-4] [--jobs 2] [--report FILE]
+    python tests/lessons/smoke_seeds.py [LESSON ...] [--seeds 0-4] [--jobs 2] [--report FILE] [--set KEY=VALUE ...]
 
 A bar must hold on every seed, not only the one a lesson was tuned on. This prints one Markdown table
 per lesson (each bar's value per seed; `✗` where it misses) and each run's wall time, writes the same to
 --report, and exits 1 when any seed misses a bar or a run fails. Runs are independent processes with
-one thread each, `--jobs` at a time.
+one thread each, `--jobs` at a time. `--set` tries other smoke values (tuning a lesson's SMOKE).
 """
 
 from __future__ import annotations
@@ -40,11 +40,11 @@ class Outcome:
         return failed(self.lesson, self.metrics) if self.metrics is not None else [self.error]
 
 
-def run_one(lesson: str, seed: int, device: str) -> Outcome:
+def run_one(lesson: str, seed: int, device: str, sets: list[str]) -> Outcome:
     with tempfile.TemporaryDirectory(prefix=f"smoke-{lesson}-{seed}-") as out:
         env = {**os.environ, "OMP_NUM_THREADS": "1"}
         command = [sys.executable, "-m", "dlenv", "run", lesson, "--smoke", "--seed", str(seed),
-                   "--device", device, "--out", out]  # fmt: skip
+                   "--device", device, "--out", out, *(arg for item in sets for arg in ("--set", item))]  # fmt: skip
         began = time.perf_counter()
         try:
             proc = subprocess.run(command, capture_output=True, text=True, env=env, timeout=TIMEOUT_S)
@@ -97,13 +97,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--report", type=Path, help="also write the tables to this Markdown file")
+    parser.add_argument("--set", dest="sets", action="append", default=[], help="KEY=VALUE for every run")
     args = parser.parse_args(argv)
     unknown = [name for name in args.lessons if name not in LEARNS]
     if unknown:
         parser.error(f"no smoke bars for {', '.join(unknown)}; lessons: {', '.join(LEARNS)}")
     lessons = args.lessons or list(LEARNS)
     with ThreadPoolExecutor(args.jobs) as pool:
-        futures = {(name, s): pool.submit(run_one, name, s, args.device) for name in lessons for s in args.seeds}
+        futures = {
+            (name, s): pool.submit(run_one, name, s, args.device, args.sets) for name in lessons for s in args.seeds
+        }
         sections = []
         for lesson in lessons:
             outcomes = [futures[lesson, seed].result() for seed in args.seeds]

@@ -1,0 +1,1 @@
+"""What several PyTorch lessons share, each in a module named for what it does."""
