@@ -25,7 +25,7 @@ PLATFORM = "x86_64-manylinux_2_28"  # what Docker images, Colab, Kaggle and DSW 
 CUDA_RUNTIME = re.compile(r"^nvidia-cuda-runtime(-cu(\d+))?$")
 UNREACHABLE = ("Failed to fetch", "error sending request", "dns error", "Could not connect", "failed to lookup")
 
-Status = Literal["ok", "conflict", "wrong-cuda", "could-share", "unreachable", "error"]
+OutcomeStatus = Literal["ok", "conflict", "wrong-cuda", "could-share", "unreachable", "error"]
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class Outcome:
     row: str
     env: str  # the environment's name: "cu126", "cu124-tf", or "cu124+tf" for the combined probe
     python: str
-    status: Status
+    status: OutcomeStatus
     detail: str
     pins: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
@@ -56,7 +56,7 @@ class Outcome:
 
 
 @dataclass(frozen=True)
-class Report:
+class Resolution:
     """What `dlenv matrix check` found: one outcome per row, environment and Python; ok when all are."""
 
     outcomes: tuple[Outcome, ...]
@@ -143,7 +143,7 @@ def cuda_runtime(pins: dict[str, str]) -> str | None:
 def _hold_to_row(env: Environment, python: str, pins: dict[str, str]) -> Outcome:
     row, runtime = env.row, cuda_runtime(pins)
 
-    def outcome(status: Status, detail: str) -> Outcome:
+    def outcome(status: OutcomeStatus, detail: str) -> Outcome:
         return Outcome(row.name, env.name, python, status, detail, pins)
 
     if env.suffix == "-tf":

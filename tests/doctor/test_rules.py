@@ -12,7 +12,7 @@ import pytest
 from dlenv.doctor.probe import BitsandbytesInfo, Gpu, Packages, Probe, TensorflowInfo, TorchInfo
 from dlenv.doctor.report import Verdict
 from dlenv.doctor.rows import recommend
-from dlenv.doctor.rules import RULES, Context, rule
+from dlenv.doctor.rules import RULES, RuleContext, rule
 
 T4 = Gpu(name="Tesla T4", compute_capability="7.5", memory_mib=15360)
 P100 = Gpu(name="Tesla P100-PCIE-16GB", compute_capability="6.0", memory_mib=16384)
@@ -54,7 +54,7 @@ def judge(matrix):
 
     def run(check_id: str, probe: Probe, env: str | None = None) -> Verdict:
         row = matrix.row(env) if env else None
-        return RULES[check_id](Context(probe, matrix, recommend(probe, matrix), row))
+        return RULES[check_id](RuleContext(probe, matrix, recommend(probe, matrix), row))
 
     return run
 

@@ -15,7 +15,7 @@ from dlenv.paths import checkout_root
 
 if TYPE_CHECKING:
     from dlenv.matrix import Matrix, Row
-    from dlenv.resolve import Report
+    from dlenv.resolve import Resolution
 
 matrix_app = typer.Typer(help="The version matrix (envs/matrix.toml).", rich_markup_mode=None)
 
@@ -75,7 +75,7 @@ def matrix_check(
     as_json: JsonFlag = False,
 ) -> None:
     """Prove with the uv resolver that each row's pins install together, per Python version (needs the network)."""
-    from dlenv.resolve import Indexes, Report, check_row, uv_binary
+    from dlenv.resolve import Indexes, Resolution, check_row, uv_binary
 
     matrix = Options.of(ctx).matrix()
     if all_rows == bool(rows):
@@ -92,13 +92,13 @@ def matrix_check(
         pythons = [python] if python else list(row.python)
         with progress().status(f"resolving {row.name} for Python {', '.join(pythons)}"):
             outcomes += check_row(row, pythons, indexes, uv)
-    report = Report(tuple(outcomes))
+    report = Resolution(tuple(outcomes))
     emit(report, json=as_json, human=_show_outcomes)
     if not report.ok:
         raise typer.Exit(FAILED)
 
 
-def _show_outcomes(report: Report) -> None:
+def _show_outcomes(report: Resolution) -> None:
     shown = table("row", "environment", "Python", "result", "detail")
     for o in report.outcomes:
         shown.add_row(o.row, o.env, o.python, "[green]ok[/]" if o.ok else f"[red]{o.status}[/]", o.detail)

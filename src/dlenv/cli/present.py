@@ -21,11 +21,11 @@ if TYPE_CHECKING:
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
-class Result(Protocol):
+class Jsonable(Protocol):
     def as_json(self) -> Any: ...
 
 
-R = TypeVar("R", bound=Result)
+R = TypeVar("R", bound=Jsonable)
 
 
 @cache

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dlenv.doctor.probe import Probe
 from dlenv.doctor.report import Check, Report
 from dlenv.doctor.rows import recommend
-from dlenv.doctor.rules import Context, run_rules
+from dlenv.doctor.rules import RuleContext, run_rules
 from dlenv.matrix import Matrix
 
 __all__ = ["Check", "Report", "diagnose"]
@@ -20,5 +20,5 @@ def diagnose(probe: Probe, matrix: Matrix, env: str | None = None) -> Report:
     """Judge what is installed, or with `env` the matrix row of that name, against the machine."""
     row = matrix.row(env) if env is not None else None
     recommended = recommend(probe, matrix)
-    checks = run_rules(Context(probe, matrix, recommended, row))
+    checks = run_rules(RuleContext(probe, matrix, recommended, row))
     return Report(checks, recommended.row.name if recommended.row else None)

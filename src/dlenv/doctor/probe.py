@@ -27,7 +27,7 @@ from dlenv.versions import (
 
 Library = Annotated[str, Pattern(r"^\d{3}$")]
 Flag = Annotated[bool, Strict()]
-Platform = Literal["kaggle", "colab", "aistudio", "dsw", "docker", "local"]
+PlatformName = Literal["kaggle", "colab", "aistudio", "dsw", "docker", "local"]
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ class Probe:
     cuda_driver: CudaVersion | None = None  # the newest CUDA the driver runs (nvidia-smi's "CUDA Version")
     gpus: tuple[Gpu, ...] = ()
     python: PythonVersion | None = None
-    platform: Platform | None = None
+    platform: PlatformName | None = None
     in_container: Flag | None = None
     nvidia_devices: Flag | None = None  # /dev/nvidia* present
     gpu_expected: Flag | None = None  # the container was started to use a GPU (NVIDIA_VISIBLE_DEVICES)

@@ -1,7 +1,7 @@
 """The doctor's checks: one function per stable check id (docs/DESIGN.md), registered with `@rule(ID)` in
 the order the checks print.
 
-Each reads the Context (the probe, the matrix, the facts tables and, with `--env ROW`, the row judged
+Each reads the RuleContext (the probe, the matrix, the facts tables and, with `--env ROW`, the row judged
 instead of what is installed) and returns a Verdict; warn and fail always carry a concrete fix: a
 driver to install, a matrix row, a pip command.
 """
@@ -38,7 +38,7 @@ CONTAINER_GPU_FIX = (
 
 
 @dataclass(frozen=True)
-class Context:
+class RuleContext:
     """What a rule reads. `row` is the matrix row judged (`dlenv doctor --env ROW`) instead of what is
     installed: the package rules then see the row's frameworks, as it would install them."""
 
@@ -52,7 +52,7 @@ class Context:
         return self.probe.packages if self.row is None else row_packages(self.row)
 
 
-Rule = Callable[[Context], Verdict]
+Rule = Callable[[RuleContext], Verdict]
 RULES: dict[str, Rule] = {}  # check id -> rule, in the order the checks print; filled by @rule only
 
 
@@ -68,14 +68,14 @@ def rule(check_id: str) -> Callable[[Rule], Rule]:
     return register
 
 
-def run_rules(ctx: Context) -> tuple[Check, ...]:
+def run_rules(ctx: RuleContext) -> tuple[Check, ...]:
     return tuple(Check(check_id, *judge(ctx)) for check_id, judge in RULES.items())
 
 
 # --- helpers --------------------------------------------------------------------------------------
 
 
-def _recommended_fix(ctx: Context, fallback: str) -> str:
+def _recommended_fix(ctx: RuleContext, fallback: str) -> str:
     row = ctx.recommended.row
     return install_fix(row) if row is not None and row.cuda else fallback
 
@@ -109,7 +109,7 @@ def driver_verdict(driver: str, cuda: str) -> tuple[Status, str | None]:
     return "fail", full
 
 
-def _driver_supports(ctx: Context, label: str, cuda: str | None, gpu_fix: str, alternative: str) -> Verdict:
+def _driver_supports(ctx: RuleContext, label: str, cuda: str | None, gpu_fix: str, alternative: str) -> Verdict:
     """The driver against a framework's CUDA; `alternative` is the build that would run instead."""
     probe = ctx.probe
     if cuda is None:
@@ -141,7 +141,7 @@ def _driver_supports(ctx: Context, label: str, cuda: str | None, gpu_fix: str, a
 
 
 @rule("driver-present")
-def driver_present(ctx: Context) -> Verdict:
+def driver_present(ctx: RuleContext) -> Verdict:
     probe = ctx.probe
     if probe.driver_version and probe.gpus:
         gpus = ", ".join(
@@ -164,7 +164,7 @@ def driver_present(ctx: Context) -> Verdict:
 
 
 @rule("driver-supports-torch")
-def driver_supports_torch(ctx: Context) -> Verdict:
+def driver_supports_torch(ctx: RuleContext) -> Verdict:
     torch = ctx.packages.torch
     if torch is None:
         return skip("torch is not installed")
@@ -183,7 +183,7 @@ def driver_supports_torch(ctx: Context) -> Verdict:
 
 
 @rule("gpu-arch-in-torch")
-def gpu_arch_in_torch(ctx: Context) -> Verdict:
+def gpu_arch_in_torch(ctx: RuleContext) -> Verdict:
     probe, torch = ctx.probe, ctx.packages.torch
     if not probe.gpus:
         return skip("no GPU to check torch's kernels against")
@@ -223,7 +223,7 @@ def gpu_arch_in_torch(ctx: Context) -> Verdict:
 
 
 @rule("driver-supports-tensorflow")
-def driver_supports_tensorflow(ctx: Context) -> Verdict:
+def driver_supports_tensorflow(ctx: RuleContext) -> Verdict:
     tf = ctx.packages.tensorflow
     if tf is None:
         return skip("TensorFlow is not installed")
@@ -237,7 +237,7 @@ def driver_supports_tensorflow(ctx: Context) -> Verdict:
 
 
 @rule("tensorflow-cudnn")
-def tensorflow_cudnn(ctx: Context) -> Verdict:
+def tensorflow_cudnn(ctx: RuleContext) -> Verdict:
     probe, tf = ctx.probe, ctx.packages.tensorflow
     if tf is None or tf.cuda is None or not probe.gpus:
         return skip("no CUDA build of TensorFlow with a GPU to check")
@@ -266,7 +266,7 @@ def tensorflow_cudnn(ctx: Context) -> Verdict:
 
 
 @rule("bitsandbytes-gpu")
-def bitsandbytes_gpu(ctx: Context) -> Verdict:
+def bitsandbytes_gpu(ctx: RuleContext) -> Verdict:
     probe, bnb, torch = ctx.probe, ctx.packages.bitsandbytes, ctx.packages.torch
     if bnb is None:
         return skip("bitsandbytes is not installed")
@@ -306,7 +306,7 @@ def bitsandbytes_gpu(ctx: Context) -> Verdict:
 
 
 @rule("python-supported")
-def python_supported(ctx: Context) -> Verdict:
+def python_supported(ctx: RuleContext) -> Verdict:
     python = ctx.probe.python
     if python is None:
         return skip("the Python version is unknown")
@@ -323,7 +323,7 @@ def python_supported(ctx: Context) -> Verdict:
 
 
 @rule("torch-tf-coexist")
-def torch_tf_coexist(ctx: Context) -> Verdict:
+def torch_tf_coexist(ctx: RuleContext) -> Verdict:
     if ctx.row is not None and ctx.row.tensorflow_env == "separate":
         return ok(
             f"row {ctx.row.name} keeps TensorFlow {ctx.row.tensorflow} in its own environment "
@@ -361,7 +361,7 @@ def torch_tf_coexist(ctx: Context) -> Verdict:
 
 
 @rule("matrix-row")
-def matrix_row(ctx: Context) -> Verdict:
+def matrix_row(ctx: RuleContext) -> Verdict:
     if ctx.row is not None:
         return row_verdict(ctx.row, ctx.probe, ctx.recommended.row)
     return ctx.recommended.verdict

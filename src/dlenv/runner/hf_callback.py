@@ -37,7 +37,7 @@ TRAINER_STATE = "trainer_state.json"  # the Trainer writes it last: a checkpoint
 NOT_SCALARS = {"epoch", "total_flos"}  # bookkeeping, not a curve anyone reads
 
 
-class RunnerCallback(TrainerCallback):
+class HfTrainerCallback(TrainerCallback):
     """Forwards the Trainer's logs to ctx.log (prefixed with the stage) and turns a stop signal into a
     save-and-stop at the end of the current step."""
 
@@ -111,7 +111,7 @@ def train(trainer: Any, ctx: Context, stage: str) -> Any:
     """trainer.train() under the runner: resumed from the stage's newest checkpoint with --resume,
     started afresh otherwise (old checkpoints removed, so a later --resume cannot pick them up)."""
     folder = checkpoint_dir(ctx, stage)
-    callback = RunnerCallback(ctx, stage)
+    callback = HfTrainerCallback(ctx, stage)
     trainer.add_callback(callback)
     # ctx.log draws the progress bar; the Trainer's own printer, bars and "Writing model shards" would repeat it.
     trainer.remove_callback(PrinterCallback)

@@ -64,7 +64,7 @@ def batch_rows(n: int, batch_size: int, seed: int, epochs: range) -> Iterator[np
             yield order[start : start + batch_size]
 
 
-class RunnerCallback(keras.callbacks.Callback):
+class KerasCallback(keras.callbacks.Callback):
     """Scalars to ctx.log (TensorBoard and the progress bar), atomic checkpoints through ctx.save,
     early stopping's state kept across a resume, Diverged on a non-finite loss, a clean stop on SIGTERM."""
 
@@ -170,7 +170,7 @@ def fit(
     it); `y` is an array, or a dict of arrays for a model with named outputs. `evaluate()` gives the
     headline metrics at the end."""
     stoppers = [c for c in callbacks if isinstance(c, keras.callbacks.EarlyStopping)]
-    runner = RunnerCallback(ctx, stoppers[0] if stoppers else None)
+    runner = KerasCallback(ctx, stoppers[0] if stoppers else None)
     runner.set_model(model)
     model.build((None, *x.shape[1:]))
     start = 0
