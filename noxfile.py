@@ -89,7 +89,7 @@ def install_cpu_suite(session: nox.Session) -> None:
 def doctor_report(session: nox.Session, row: str | None = None) -> dict:
     """`dlenv doctor --json` from an install of dlenv alone: it reads the machine without any framework."""
     session.install("-e", ".")
-    args = ["--env", row] if row else []
+    args = ["--row", row] if row else []
     # stderr stays on the terminal: only the JSON on stdout is parsed
     text = session.run(
         "python", "-m", "dlenv", "doctor", "--json", *args, silent=True, success_codes=[0, 1], stderr=None
@@ -99,7 +99,7 @@ def doctor_report(session: nox.Session, row: str | None = None) -> dict:
 
 def this_machines_row(session: nox.Session) -> str:
     """The row the doctor recommends for this machine's driver, GPU and Python (cpu without a GPU)."""
-    return doctor_report(session)["recommended_env"] or "cpu"
+    return doctor_report(session)["recommended_env"] or "cpu"  # the JSON key names the recommended row
 
 
 def gpu_row(session: nox.Session, row: str | None) -> str:
@@ -265,18 +265,18 @@ def smoke_tf(session: nox.Session, row: str) -> None:
 
 @nox.session(default=False)
 def gpu_tests(session: nox.Session) -> None:
-    """On a GPU machine: the doctor's row (or `-- --env ROW`) installed, checked against the GPU, every lesson's
+    """On a GPU machine: the doctor's row (or `-- --row ROW`) installed, checked against the GPU, every lesson's
     smoke run on the GPU, the benchmarks saved to benchmarks/<row>/cuda/ and the report written."""
     args = list(session.posargs)
     row = None
-    if args[:1] == ["--env"] and len(args) >= 2:
+    if args[:1] in (["--row"], ["--env"]) and len(args) >= 2:  # --env: the older spelling, kept
         row, args = args[1], args[2:]
-    elif args and args[0].startswith("--env="):
-        row, args = args[0].removeprefix("--env="), args[1:]
+    elif args and args[0].startswith(("--row=", "--env=")):
+        row, args = args[0].partition("=")[2], args[1:]
     if args:
-        session.error(f"unexpected argument '{args[0]}': gpu_tests takes only --env ROW")
+        session.error(f"unexpected argument '{args[0]}': gpu_tests takes only --row ROW")
     if row is not None and row not in ROWS:
-        session.error(f"unknown row '{row}' (--env): one of {', '.join(ROWS)}")
+        session.error(f"unknown row '{row}' (--row): one of {', '.join(ROWS)}")
     row = gpu_row(session, row)
     main, keras = split_lessons(row)
     install_row(session, row)

@@ -132,7 +132,7 @@ def test_matrix_show_prints_every_field_of_a_row(cli):
 def test_unknown_row_names_the_closest(cli):
     result = cli("matrix", "show", "cu12")
     assert result.code == 2
-    assert result.stderr.splitlines()[0] == "error: unknown env row 'cu12': did you mean 'cu121'?"
+    assert result.stderr.splitlines()[0] == "error: unknown matrix row 'cu12': did you mean 'cu121'?"
     assert "Traceback" not in result.stderr
 
 

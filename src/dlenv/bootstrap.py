@@ -102,7 +102,7 @@ def run(matrix: Matrix, *, mirror: str | None = None, install: bool = True) -> B
     installed = installed_versions()  # one scan of sys.path, for the probe and the install plan
     probe = collect(installed)
     report.doctor = diagnose(probe, matrix)
-    row = matrix.row(report.doctor.recommended_env) if report.doctor.recommended_env else _cpu_row(matrix)
+    row = matrix.row(report.doctor.recommended_row) if report.doctor.recommended_row else _cpu_row(matrix)
     torch = probe.packages.torch
     report.plan = plan_install(installed, torch.cuda if torch else None, matrix, row)
     if install and report.plan.requirements:
@@ -149,5 +149,5 @@ def summary(report: BootstrapReport) -> str:
                 f"{check.status}: {check.id}: {check.message}" + (f"\n  fix: {check.fix}" if check.fix else "")
             )
         verdict = "ok" if report.doctor.ok else "not ok"
-        lines.append(f"doctor: {verdict}; recommended row: {report.doctor.recommended_env or 'none'}")
+        lines.append(f"doctor: {verdict}; recommended row: {report.doctor.recommended_row or 'none'}")
     return "\n".join(lines)

@@ -35,7 +35,7 @@ def did_you_mean(value: str, choices: Iterable[str]) -> str:
 
 
 def unknown(kind: str, value: str, choices: Iterable[str]) -> DlenvError:
-    """`unknown env row 'cu12': did you mean 'cu121'?`, listing the valid names as the hint."""
+    """`unknown matrix row 'cu12': did you mean 'cu121'?`, listing the valid names as the hint."""
     choices = sorted(choices)
     return DlenvError(
         f"unknown {kind} '{shown(value)}'{did_you_mean(value, choices)}",

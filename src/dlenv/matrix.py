@@ -139,7 +139,7 @@ class Matrix:
         try:
             return self.rows[name]
         except KeyError:
-            raise unknown("env row", name, self.rows) from None
+            raise unknown("matrix row", name, self.rows) from None
 
     def row_of_torch(self, version: str, cuda: str | None) -> Row | None:
         """The row whose torch is this build (same release, same CUDA or none), if any."""

@@ -11,7 +11,7 @@ from dlenv.doctor.rules import RULES
 
 PROBES = ROOT / "tests" / "fixtures" / "probes"
 
-# probe -> (ok, recommended_env, {check id: status}) ; checks not named may be anything
+# probe -> (ok, recommended row, {check id: status}) ; checks not named may be anything
 VERDICTS = {
     "kaggle-p100": (
         False,
@@ -120,24 +120,30 @@ def test_driver_across_a_major_fails_with_the_upgrade(cli):
     assert ">= 550.54.14" in check["fix"]
 
 
-def test_env_judges_a_row_instead_of_what_is_installed(cli):
-    code, report = doctor_json(cli, "--probe", str(PROBES / "kaggle-p100.json"), "--env", "cu128")
+def test_row_judges_that_row_instead_of_what_is_installed(cli):
+    code, report = doctor_json(cli, "--probe", str(PROBES / "kaggle-p100.json"), "--row", "cu128")
     assert code == 1
     checks = {c["id"]: c for c in report["checks"]}
     assert checks["matrix-row"]["status"] == "fail" and "sm_60" in checks["matrix-row"]["message"]
     assert checks["gpu-arch-in-torch"]["status"] == "fail"
-    code, report = doctor_json(cli, "--probe", str(PROBES / "kaggle-p100.json"), "--env", "cu126")
+    code, report = doctor_json(cli, "--probe", str(PROBES / "kaggle-p100.json"), "--row", "cu126")
     assert code == 0 and report["ok"]
 
 
-def test_env_of_a_row_that_keeps_tensorflow_apart_does_not_flag_the_split(cli):
-    _, report = doctor_json(cli, "--probe", str(PROBES / "colab-t4.json"), "--env", "cu124")
+def test_env_is_the_older_spelling_of_row(cli):
+    probe = str(PROBES / "kaggle-p100.json")
+    assert doctor_json(cli, "--probe", probe, "--env", "cu128") == doctor_json(cli, "--probe", probe, "--row", "cu128")
+    assert "--row, --env" in cli("doctor", "--help").stdout
+
+
+def test_a_row_that_keeps_tensorflow_apart_does_not_flag_the_split(cli):
+    _, report = doctor_json(cli, "--probe", str(PROBES / "colab-t4.json"), "--row", "cu124")
     coexist = next(c for c in report["checks"] if c["id"] == "torch-tf-coexist")
     assert coexist["status"] == "ok" and "own environment" in coexist["message"]
 
 
-def test_env_unknown_row_is_bad_input(cli):
-    result = cli("doctor", "--probe", str(PROBES / "colab-t4.json"), "--env", "cu12")
+def test_unknown_row_is_bad_input(cli):
+    result = cli("doctor", "--probe", str(PROBES / "colab-t4.json"), "--row", "cu12")
     assert result.code == 2 and "did you mean 'cu121'" in result.stderr
 
 

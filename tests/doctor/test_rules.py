@@ -50,11 +50,11 @@ def cpu_machine(**packages: object) -> Probe:
 
 @pytest.fixture
 def judge(matrix):
-    """judge(check_id, probe, env=None): what the rule registered for `check_id` says about `probe`."""
+    """judge(check_id, probe, row=None): what the rule registered for `check_id` says about `probe`."""
 
-    def run(check_id: str, probe: Probe, env: str | None = None) -> Verdict:
-        row = matrix.row(env) if env else None
-        return RULES[check_id](RuleContext(probe, matrix, recommend(probe, matrix), row))
+    def run(check_id: str, probe: Probe, row: str | None = None) -> Verdict:
+        judged = matrix.row(row) if row else None
+        return RULES[check_id](RuleContext(probe, matrix, recommend(probe, matrix), judged))
 
     return run
 
@@ -330,14 +330,14 @@ def test_torch_and_tensorflow_on_one_cuda_and_cudnn_major_share(judge):
     assert judge("torch-tf-coexist", gpu_machine(torch=TORCH_CU126, tensorflow=TF_CUDA)).status == "ok"
 
 
-def test_env_of_a_row_that_keeps_tensorflow_apart_is_ok_whatever_is_installed(judge):
+def test_judging_a_row_that_keeps_tensorflow_apart_is_ok_whatever_is_installed(judge):
     tf = TensorflowInfo(version="2.14.1", cuda="11.8", cudnn="8.7")  # would clash with torch if judged
-    status, message, _ = judge("torch-tf-coexist", gpu_machine(torch=TORCH_CU126, tensorflow=tf), env="cu124")
+    status, message, _ = judge("torch-tf-coexist", gpu_machine(torch=TORCH_CU126, tensorflow=tf), row="cu124")
     assert status == "ok" and message.startswith("row cu124 keeps TensorFlow 2.17.1 in its own environment")
 
 
-def test_env_of_a_shared_row_judges_the_rows_torch_and_tensorflow(judge):
-    status, message, _ = judge("torch-tf-coexist", gpu_machine(), env="cu126")
+def test_judging_a_shared_row_reads_the_rows_torch_and_tensorflow(judge):
+    status, message, _ = judge("torch-tf-coexist", gpu_machine(), row="cu126")
     assert status == "ok" and "can share one environment" in message and "cuDNN 9.5.1" in message
 
 
@@ -375,19 +375,19 @@ def test_a_python_no_cuda_row_lists_fails_the_recommendation(judge):
     assert status == "fail" and message == "no CUDA row supports Python 3.9 (the rows cover 3.10 to 3.13)"
 
 
-def test_env_of_a_row_without_kernels_for_the_gpu_fails_and_names_the_row_that_fits(judge):
-    status, message, fix = judge("matrix-row", gpu_machine(P100, torch=TORCH_CU126), env="cu128")
+def test_judging_a_row_without_kernels_for_the_gpu_fails_and_names_the_row_that_fits(judge):
+    status, message, fix = judge("matrix-row", gpu_machine(P100, torch=TORCH_CU126), row="cu128")
     assert status == "fail" and message.startswith("row cu128 does not fit this machine: its torch has no kernels")
     assert (fix or "").startswith("use row cu126")
 
 
-def test_env_of_a_row_the_driver_runs_only_through_minor_version_compatibility_warns(judge):
-    status, message, _ = judge("matrix-row", gpu_machine(driver="535.104.05", cuda_driver="12.2"), env="cu126")
+def test_judging_a_row_the_driver_runs_only_through_minor_version_compatibility_warns(judge):
+    status, message, _ = judge("matrix-row", gpu_machine(driver="535.104.05", cuda_driver="12.2"), row="cu126")
     assert status == "warn" and message.startswith("row cu126 runs only through minor-version compatibility")
 
 
-def test_env_judges_the_rows_torch_not_the_installed_one(judge):
+def test_judging_a_row_reads_its_torch_not_the_installed_one(judge):
     probe = gpu_machine(P100, torch=TORCH_CU126)
     assert judge("gpu-arch-in-torch", probe).status == "ok"
-    status, message, _ = judge("gpu-arch-in-torch", probe, env="cu128")
+    status, message, _ = judge("gpu-arch-in-torch", probe, row="cu128")
     assert status == "fail" and "torch 2.10.0" in message

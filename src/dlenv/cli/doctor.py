@@ -27,7 +27,10 @@ def doctor(
     probe_file: Annotated[
         Path | None, typer.Option("--probe", help="Judge a recorded probe instead of this machine.")
     ] = None,
-    env: Annotated[str | None, typer.Option("--env", help="Judge this matrix row against the machine.")] = None,
+    row: Annotated[
+        str | None,
+        typer.Option("--row", "--env", help="Judge this matrix row against the machine (--env: its older spelling)."),
+    ] = None,
     save_probe: Annotated[Path | None, typer.Option("--save-probe", help="Write this machine's probe to FILE.")] = None,
 ) -> None:
     """Check that the driver, GPU, CUDA, cuDNN and framework builds fit together, and say how to fix what doesn't."""
@@ -37,12 +40,12 @@ def doctor(
     from dlenv.fileio import atomic_write
 
     matrix = Options.of(ctx).matrix()
-    if env is not None:
-        matrix.row(env)  # an unknown row is bad input before any probing
+    if row is not None:
+        matrix.row(row)  # an unknown row is bad input before any probing
     probe = load_probe(probe_file) if probe_file else collect()
     if save_probe is not None:
         atomic_write(save_probe, probe.to_json())
-    report = diagnose(probe, matrix, env)
+    report = diagnose(probe, matrix, row)
     emit(report, json=as_json, human=_show_report)
     if not report.ok:
         raise typer.Exit(FAILED)
@@ -56,7 +59,7 @@ def _show_report(report: Report) -> None:
         shown.add_row(STATUS_STYLE[check.status], check.id, escape(check.message), escape(check.fix or ""))
     out().print(shown)
     verdict = "[green]ok[/]" if report.ok else "[red]not ok[/]"
-    out().print(f"{verdict}; recommended row: {report.recommended_env or 'none'}")
+    out().print(f"{verdict}; recommended row: {report.recommended_row or 'none'}")
 
 
 def register(app: typer.Typer) -> None:

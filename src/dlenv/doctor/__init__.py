@@ -16,9 +16,9 @@ from dlenv.matrix import Matrix
 __all__ = ["Check", "Report", "diagnose"]
 
 
-def diagnose(probe: Probe, matrix: Matrix, env: str | None = None) -> Report:
-    """Judge what is installed, or with `env` the matrix row of that name, against the machine."""
-    row = matrix.row(env) if env is not None else None
+def diagnose(probe: Probe, matrix: Matrix, row_name: str | None = None) -> Report:
+    """Judge what is installed, or with `row_name` the matrix row of that name, against the machine."""
+    row = matrix.row(row_name) if row_name is not None else None
     recommended = recommend(probe, matrix)
     checks = run_rules(RuleContext(probe, matrix, recommended, row))
     return Report(checks, recommended.row.name if recommended.row else None)

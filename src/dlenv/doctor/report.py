@@ -46,7 +46,7 @@ class Check:
 @dataclass(frozen=True)
 class Report:
     checks: tuple[Check, ...]
-    recommended_env: str | None
+    recommended_row: str | None  # the matrix row's name
 
     @property
     def ok(self) -> bool:
@@ -55,6 +55,6 @@ class Report:
     def as_json(self) -> dict[str, Any]:
         return {
             "ok": self.ok,
-            "recommended_env": self.recommended_env,
+            "recommended_env": self.recommended_row,  # the key keeps the name it was published with
             "checks": [check.as_json() for check in self.checks],
         }

@@ -1,5 +1,5 @@
 """Which matrix row fits a machine: why a row does not (`misfit`), the newest one that does
-(`recommend`), the verdict on a row the user names (`--env`), and what a row installs, as a probe
+(`recommend`), the verdict on a row the user names (`--row`), and what a row installs, as a probe
 would see it (`row_packages`)."""
 
 from __future__ import annotations

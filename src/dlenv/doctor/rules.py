@@ -1,7 +1,7 @@
 """The doctor's checks: one function per stable check id (docs/DESIGN.md), registered with `@rule(ID)` in
 the order the checks print.
 
-Each reads the RuleContext (the probe, the matrix, the facts tables and, with `--env ROW`, the row judged
+Each reads the RuleContext (the probe, the matrix, the facts tables and, with `--row ROW`, the row judged
 instead of what is installed) and returns a Verdict; warn and fail always carry a concrete fix: a
 driver to install, a matrix row, a pip command.
 """
@@ -39,7 +39,7 @@ CONTAINER_GPU_FIX = (
 
 @dataclass(frozen=True)
 class RuleContext:
-    """What a rule reads. `row` is the matrix row judged (`dlenv doctor --env ROW`) instead of what is
+    """What a rule reads. `row` is the matrix row judged (`dlenv doctor --row ROW`) instead of what is
     installed: the package rules then see the row's frameworks, as it would install them."""
 
     probe: Probe

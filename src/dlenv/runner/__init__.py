@@ -6,6 +6,8 @@ divergence handling) and writes OUT/metrics.json:
 
     {"lesson", "env", "device", "steps", "seconds", "metrics": {...}, "throughput": {"unit", "value"}}
 
+where "env" is the matrix row installed here (the key keeps the name it was published with).
+
 A lesson is a package under lessons/ whose `config` module defines `Config` (a dataclass that checks
 its bounds) and `SMOKE` (the values of a one-minute run), and whose `train` module defines
 `train(ctx, cfg) -> Result`. The config module imports no framework: bad settings are refused first.
@@ -26,6 +28,10 @@ from dlenv.runner import config as config_builder
 from dlenv.runner.context import Context, Diverged, Stopped, fresh_start
 from dlenv.runner.frameworks import TENSORFLOW, TORCH, gpu_available, lesson_framework, require_tensorflow
 from dlenv.runner.ranks import this_process
+
+# The matrix row: set in dlenv's images (templates/Dockerfile.j2), and what picks the image in compose.yaml.
+# The variable keeps the name it was published with.
+ROW_VARIABLE = "DLENV_ENV"
 
 __all__ = ["Context", "Diverged", "Result", "RunOptions", "Stopped", "run"]
 
@@ -66,7 +72,7 @@ def lesson_config(name: str, options: RunOptions) -> Any:
 def load_lesson(name: str) -> Any:
     """The lesson's train module, once its framework is known to be there."""
     if lesson_framework(name) == TENSORFLOW:
-        require_tensorflow(name, env_row())  # before the import that would fail without it
+        require_tensorflow(name, current_row())  # before the import that would fail without it
     return importlib.import_module(f"lessons.{name}.train")
 
 
@@ -80,10 +86,10 @@ def resolve_device(wanted: str, framework: str = TORCH) -> str:
     return "cpu"
 
 
-def env_row() -> str | None:
-    """The matrix row this environment is: DLENV_ENV in dlenv's images, else the row whose torch is installed."""
-    if os.environ.get("DLENV_ENV"):
-        return os.environ["DLENV_ENV"]
+def current_row() -> str | None:
+    """The matrix row installed here: DLENV_ENV in dlenv's images, else the row whose torch is installed."""
+    if os.environ.get(ROW_VARIABLE):
+        return os.environ[ROW_VARIABLE]
     from dlenv.doctor.collect import installed_torch
     from dlenv.matrix import load_matrix
     from dlenv.paths import default_matrix_path
@@ -133,7 +139,7 @@ def run(name: str, options: RunOptions, progress: Any = None) -> tuple[Path, dic
         ctx.close()
     metrics = {
         "lesson": name,
-        "env": env_row(),
+        "env": current_row(),
         "device": ctx.device,
         "steps": result.steps,
         "seconds": round(ctx.elapsed(), 3),
