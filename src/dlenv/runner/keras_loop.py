@@ -181,17 +181,18 @@ def fit(
     def take(rows: np.ndarray) -> Any:
         return {k: v[rows] for k, v in y.items()} if isinstance(y, dict) else y[rows]
 
-    batches = ((x[rows], take(rows)) for rows in batch_rows(len(x), batch_size, ctx.seed, range(start, ctx.steps)))
-    model.fit(
-        batches,
-        steps_per_epoch=batches_per_epoch(len(x), batch_size),
-        epochs=ctx.steps,
-        initial_epoch=start,
-        shuffle=False,  # batch_rows already shuffled, reproducibly
-        validation_data=validation_data,
-        callbacks=[*callbacks, runner],  # the runner's last, so it sees what early stopping decided
-        verbose=0,
-    )
+    to_train = range(start, ctx.steps)
+    if to_train:  # empty when a run resumes from its last epoch's checkpoint (Keras refuses an empty generator)
+        model.fit(
+            ((x[rows], take(rows)) for rows in batch_rows(len(x), batch_size, ctx.seed, to_train)),
+            steps_per_epoch=batches_per_epoch(len(x), batch_size),
+            epochs=ctx.steps,
+            initial_epoch=start,
+            shuffle=False,  # batch_rows already shuffled, reproducibly
+            validation_data=validation_data,
+            callbacks=[*callbacks, runner],  # the runner's last, so it sees what early stopping decided
+            verbose=0,
+        )
     if runner.stop_signal is not None:
         raise Stopped(runner.epoch, runner.stop_signal)
     metrics = evaluate()
