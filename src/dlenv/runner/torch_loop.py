@@ -78,24 +78,26 @@ def fit(
     if size > 1:
         join_process_group(ctx)
     model.to(ctx.device)
-    start = 0
+    start, last_loss = 0, float("nan")
     checkpoint = ctx.latest()
     if checkpoint is not None:
         state = torch.load(checkpoint, map_location=ctx.device, weights_only=True)
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         start = int(state["step"])
+        last_loss = float(state.get("loss", last_loss))  # what a run resumed at its last step reports
 
-    def save(step: int) -> None:
+    def save(step: int, loss: float) -> None:
         ctx.save(
             step,
             lambda path: torch.save(
-                {"step": step, "model": model.state_dict(), "optimizer": optimizer.state_dict()}, path
+                {"step": step, "loss": loss, "model": model.state_dict(), "optimizer": optimizer.state_dict()},
+                path,
             ),
         )
 
     model.train()
-    training_seconds, last_loss = 0.0, float("nan")
+    training_seconds = 0.0
     for step in range(start + 1, ctx.steps + 1):
         began = time.perf_counter()
         torch.manual_seed(step_seed(ctx.seed, step))
@@ -114,7 +116,7 @@ def fit(
             ctx.log(step, loss=last_loss)  # raises Diverged naming the step
         stop = agreed_stop(ctx.stop_requested(), size)
         if (ctx.due(step) or stop is not None) and process.main:
-            save(step)
+            save(step, last_loss)
         if stop is not None:
             raise Stopped(step, stop)
     model.eval()
