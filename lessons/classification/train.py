@@ -36,4 +36,6 @@ def train(ctx: Context, cfg: Config) -> Result:
             "train_accuracy": accuracy(model, x_train, y_train, ctx.device),
         }
 
-    return fit(ctx, model, optimizer, loss_at, evaluate, samples_per_step=cfg.batch_size)
+    trained = fit(ctx, model, optimizer, loss_at, samples_per_step=cfg.batch_size)
+    with torch.no_grad():
+        return trained.result(evaluate())

@@ -28,4 +28,6 @@ def train(ctx: Context, cfg: Config) -> Result:
     def evaluate() -> dict[str, float | bool]:
         return {"accuracy": accuracy(model, x_test, y_test, ctx.device), **verified}
 
-    return fit(ctx, model, optimizer, loss_at, evaluate, samples_per_step=cfg.batch_size)
+    trained = fit(ctx, model, optimizer, loss_at, samples_per_step=cfg.batch_size)
+    with torch.no_grad():
+        return trained.result(evaluate())

@@ -2,12 +2,15 @@
 
 Offline, the base is a tiny Llama this lesson first pretrains on `base_tasks` (saved in OUT/base); with
 `--set model=ORG/NAME` (or a folder) it is any causal LM from the hub. Then: rank-8 adapters on the
-attention projections learn `task` while every base weight stays frozen; the hand-written LoRALinear
-(model.py) gets PEFT's trained A and B and must give the same outputs; the adapter is merged into the
-weights and must still give the same outputs, faster; the adapter is saved (OUT/adapter) and reloaded.
+attention projections learn `task` while every base weight stays frozen. Then, in this order: the
+hand-written LoRALinear (model.py) gets PEFT's trained A and B and must give the same outputs; the
+adapter is saved alone (OUT/adapter) and reloaded onto a fresh base; it is merged into the weights and
+must still give the same outputs, faster.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import torch
 
@@ -22,7 +25,7 @@ from lessons.lora.model import add_lora, copy_from_peft, parameter_counts
 
 
 def train(ctx: Context, cfg: Config) -> Result:
-    from peft import LoraConfig, PeftModel, get_peft_model
+    from peft import LoraConfig, get_peft_model
 
     seed_everything(ctx.seed)
     task, folder = finetune.new_task_and_base(cfg, ctx.out, ctx.seed, ctx.device)
@@ -36,55 +39,70 @@ def train(ctx: Context, cfg: Config) -> Result:
     trainable, total = parameter_counts(model)
 
     new = finetune.task_examples(task, tokenizer, cfg, ctx.seed, ctx.device)
-    test_set, test_batch = new.test, new.test_batch
     # B = 0: the adapted model is still the base, so these are the base's scores on the new task.
-    loss_start = finetune.batch_loss(model, test_batch)
-    base_exact = tasks.exact_match(model, tokenizer, test_set)
+    loss_start = finetune.batch_loss(model, new.test_batch)
+    base_exact = tasks.exact_match(model, tokenizer, new.test)
 
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=cfg.lr)
-
     loss_at = new.loss_at(model, tokenizer, cfg.batch_size, ctx.device)
+    trained = fit(ctx, AdapterCheckpoint(model), optimizer, loss_at, samples_per_step=cfg.batch_size)
 
-    def evaluate() -> dict[str, object]:
-        adapter_logits = finetune.logits(model, test_batch)
+    def fresh_base() -> torch.nn.Module:
+        return load_pretrained(folder, dtype=dtype)[0]
 
-        def gap(other: torch.nn.Module) -> float:  # largest logit difference from the trained adapter's
-            mask = test_batch["attention_mask"]
-            return finetune.max_abs_diff(finetune.logits(other, test_batch), adapter_logits, mask)
-
-        def fresh_base() -> torch.nn.Module:
-            return load_pretrained(folder, dtype=dtype)[0]
-
-        metrics = {
+    with torch.no_grad():
+        learned = {
             "trainable_params": trainable,
             "total_params": total,
             "trainable_fraction": trainable / total,
             "loss_start": loss_start,
-            "loss_end": finetune.batch_loss(model, test_batch),
+            "loss_end": finetune.batch_loss(model, new.test_batch),
             "base_exact_match": base_exact,
-            "exact_match": tasks.exact_match(model, tokenizer, test_set),
+            "exact_match": tasks.exact_match(model, tokenizer, new.test),
         }
-        # The hand-written layer, given PEFT's trained A and B, is the same function.
-        hand = add_lora(fresh_base(), targets_of(model), cfg.rank, cfg.alpha).to(ctx.device)
-        copy_from_peft(hand, model)
-        metrics["hand_trainable_params"] = parameter_counts(hand)[0]
-        metrics["hand_vs_peft_max_abs_diff"] = gap(hand)
-        del hand
-        # Save the adapter alone (PEFT's adapter_model.safetensors) and load it onto a fresh base.
-        model.save_pretrained(ctx.out / "adapter")
-        metrics["adapter_bytes"] = sum(p.stat().st_size for p in (ctx.out / "adapter").iterdir())
-        reloaded = PeftModel.from_pretrained(fresh_base(), ctx.out / "adapter").to(ctx.device)
-        metrics["reload_max_abs_diff"] = gap(reloaded)
-        del reloaded
-        # Merge: W + (α/r)·B A, the adapter gone from the forward pass (Hu et al., 2021, §4.1).
-        prompts = [e.prompt for e in test_set[:32]]
-        metrics["tokens_per_s_adapter"] = finetune.tokens_per_second(model, tokenizer, prompts)
-        merged = model.merge_and_unload()
-        metrics["merge_max_abs_diff"] = gap(merged)
-        metrics["tokens_per_s_merged"] = finetune.tokens_per_second(merged, tokenizer, prompts)
-        return metrics
+        by_hand = against_hand_written(model, fresh_base(), cfg, new.test_batch, ctx.device)
+        saved = save_and_reload(model, fresh_base(), ctx.out / "adapter", new.test_batch, ctx.device)
+        merged = merge(model, tokenizer, new, ctx.device)  # last: merging changes the model in place
+    return trained.result({**learned, **by_hand, **saved, **merged})
 
-    return fit(ctx, AdapterCheckpoint(model), optimizer, loss_at, evaluate, samples_per_step=cfg.batch_size)
+
+def against_hand_written(model, base: torch.nn.Module, cfg: Config, batch: dict, device: str) -> dict[str, object]:
+    """The hand-written LoRALinear (model.py), given PEFT's trained A and B, is the same function."""
+    hand = add_lora(base, targets_of(model), cfg.rank, cfg.alpha).to(device)
+    copy_from_peft(hand, model)
+    return {"hand_trainable_params": parameter_counts(hand)[0], "hand_vs_peft_max_abs_diff": gap(hand, model, batch)}
+
+
+def save_and_reload(model, base: torch.nn.Module, folder: Path, batch: dict, device: str) -> dict[str, object]:
+    """The adapter alone (PEFT's adapter_model.safetensors, kilobytes), loaded onto a fresh base."""
+    from peft import PeftModel
+
+    model.save_pretrained(folder)
+    reloaded = PeftModel.from_pretrained(base, folder).to(device)
+    return {
+        "adapter_bytes": sum(p.stat().st_size for p in folder.iterdir()),
+        "reload_max_abs_diff": gap(reloaded, model, batch),
+    }
+
+
+def merge(model, tokenizer, new: finetune.NewTask, device: str) -> dict[str, object]:
+    """W + (α/r)·B A: the adapter folded into the weights, gone from the forward pass (Hu et al., 2021,
+    §4.1): the same outputs, generated faster."""
+    prompts = [e.prompt for e in new.test[:32]]
+    with_adapter = finetune.logits(model, new.test_batch)
+    speed = finetune.tokens_per_second(model, tokenizer, prompts)
+    merged = model.merge_and_unload()
+    mask = new.test_batch["attention_mask"]
+    return {
+        "tokens_per_s_adapter": speed,
+        "merge_max_abs_diff": finetune.max_abs_diff(finetune.logits(merged, new.test_batch), with_adapter, mask),
+        "tokens_per_s_merged": finetune.tokens_per_second(merged, tokenizer, prompts),
+    }
+
+
+def gap(other: torch.nn.Module, model, batch: dict) -> float:
+    """The largest logit difference between `other` and the trained adapter `model` on a fixed batch."""
+    return finetune.max_abs_diff(finetune.logits(other, batch), finetune.logits(model, batch), batch["attention_mask"])
 
 
 def targets_of(peft_model) -> list[str]:

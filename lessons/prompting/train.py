@@ -51,7 +51,9 @@ def train(ctx: Context, cfg: Config) -> Result:
         return score_toy(model, tokenizer, cfg, styles, seed=10**6 + ctx.seed)
 
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr)
-    return fit(ctx, model, optimizer, loss_at, evaluate, samples_per_step=cfg.batch_size, unit="episodes/s")
+    trained = fit(ctx, model, optimizer, loss_at, samples_per_step=cfg.batch_size, unit="episodes/s")
+    with torch.no_grad():
+        return trained.result(evaluate())
 
 
 def score_toy(model, tokenizer, cfg: Config, styles: list[str], seed: int) -> dict[str, object]:

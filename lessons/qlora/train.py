@@ -7,6 +7,8 @@ stops with exit 2 and the doctor's fix: it never quietly trains in full precisio
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import torch
 
 from dlenv.runner import Result
@@ -63,26 +65,33 @@ def train(ctx: Context, cfg: Config) -> Result:
         optimizer = torch.optim.AdamW(adapters, lr=cfg.lr)
 
     loss_at = new.loss_at(model, tokenizer, cfg.batch_size, ctx.device)
+    trained = fit(ctx, AdapterCheckpoint(model), optimizer, loss_at, samples_per_step=cfg.batch_size)
 
-    def evaluate() -> dict[str, object]:
-        metrics = {
+    with torch.no_grad():
+        learned = {
             "loss_start": loss_start,
             "loss_end": finetune.batch_loss(model, test_batch),
             "base_exact_match": base_exact,
             "exact_match": tasks.exact_match(model, tokenizer, test_set),
-            "weight_bytes_4bit": weight_bytes_4bit,
-            "weight_bytes_full": quant.full_precision_bytes(folder, torch.float32),
-            "weight_bytes_bf16": quant.full_precision_bytes(folder, torch.bfloat16),
             "trainable_params": trainable,
             "compute_dtype": str(compute).removeprefix("torch."),
             "optimizer": type(optimizer).__name__,
         }
-        if ctx.device == "cuda":
-            metrics["cuda_peak_bytes"] = torch.cuda.max_memory_allocated()
-        model.save_pretrained(ctx.out / "adapter")
-        return metrics
+    memory = {
+        "weight_bytes_4bit": weight_bytes_4bit,
+        "weight_bytes_full": quant.full_precision_bytes(folder, torch.float32),
+        "weight_bytes_bf16": quant.full_precision_bytes(folder, torch.bfloat16),
+        **({"cuda_peak_bytes": torch.cuda.max_memory_allocated()} if ctx.device == "cuda" else {}),
+    }
+    saved = save_adapter(model, ctx.out / "adapter")
+    return trained.result({**learned, **memory, **saved})
 
-    return fit(ctx, AdapterCheckpoint(model), optimizer, loss_at, evaluate, samples_per_step=cfg.batch_size)
+
+def save_adapter(model, folder: Path) -> dict[str, int]:
+    """Only the adapters are saved (kilobytes): the 4-bit base is re-quantised from its full-precision
+    weights whenever it is loaded, so a QLoRA result ships as the base's name plus this folder."""
+    model.save_pretrained(folder)
+    return {"adapter_bytes": sum(p.stat().st_size for p in folder.iterdir())}
 
 
 def compute_dtype(name: str, device: str) -> torch.dtype:

@@ -33,4 +33,6 @@ def train(ctx: Context, cfg: Config) -> Result:
         prediction = model(x_test.to(ctx.device)).squeeze(1).cpu()
         return {"mse": nn.functional.mse_loss(prediction, y_test).item(), "r2": r2(prediction, y_test)}
 
-    return fit(ctx, model, optimizer, loss_at, evaluate, samples_per_step=cfg.batch_size)
+    trained = fit(ctx, model, optimizer, loss_at, samples_per_step=cfg.batch_size)
+    with torch.no_grad():
+        return trained.result(evaluate())

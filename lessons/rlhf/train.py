@@ -90,17 +90,7 @@ def train_reward_model(ctx: Context, cfg: Config, policy, tokenizer, pairs: list
     reward_model = LlamaForSequenceClassification(config)
     reward_model.model.load_state_dict(policy.model.state_dict())
     reward_model.to(ctx.device)
-    args = RewardConfig(
-        **hf_callback.arguments(
-            ctx,
-            "reward",
-            max_steps=cfg.reward_steps,
-            learning_rate=cfg.reward_lr,
-            per_device_train_batch_size=cfg.batch_size,
-            gradient_checkpointing=False,
-            bf16=ctx.device == "cuda",
-        )
-    )
+    args = RewardConfig(**stage_arguments(ctx, cfg, "reward", steps=cfg.reward_steps, lr=cfg.reward_lr))
     dataset = Dataset.from_list(preference_rows(pairs, tokenizer.eos_token))
     trainer = RewardTrainer(model=reward_model, args=args, train_dataset=dataset, processing_class=tokenizer)
     hf_callback.train(trainer, ctx, "reward")
@@ -151,20 +141,26 @@ def direct_preference_optimise(ctx: Context, cfg: Config, policy, reference, tok
 
     from dlenv.runner import hf_callback
 
-    args = DPOConfig(
-        **hf_callback.arguments(
-            ctx,
-            "dpo",
-            max_steps=cfg.steps,
-            learning_rate=cfg.lr,
-            beta=cfg.beta,
-            per_device_train_batch_size=cfg.batch_size,
-            gradient_checkpointing=False,
-            bf16=ctx.device == "cuda",
-        )
-    )
+    args = DPOConfig(**stage_arguments(ctx, cfg, "dpo", steps=cfg.steps, lr=cfg.lr, beta=cfg.beta))
     dataset = Dataset.from_list(preference_rows(pairs, tokenizer.eos_token))
     trainer = DPOTrainer(
         model=policy, ref_model=reference, args=args, train_dataset=dataset, processing_class=tokenizer
     )
     return hf_callback.train(trainer, ctx, "dpo")
+
+
+def stage_arguments(ctx: Context, cfg: Config, stage: str, *, steps: int, lr: float, **more) -> dict:
+    """What the reward and DPO trainers' arguments share: the runner's output, logging and checkpoints
+    for `stage`, the batch size, bf16 on a GPU, and no gradient checkpointing (the model is tiny)."""
+    from dlenv.runner import hf_callback
+
+    return hf_callback.arguments(
+        ctx,
+        stage,
+        max_steps=steps,
+        learning_rate=lr,
+        per_device_train_batch_size=cfg.batch_size,
+        gradient_checkpointing=False,
+        bf16=ctx.device == "cuda",
+        **more,
+    )

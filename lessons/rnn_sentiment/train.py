@@ -51,4 +51,6 @@ def train(ctx: Context, cfg: Config) -> Result:
                                          [reviews[i] for i in test_rows], [labels[i] for i in test_rows])  # fmt: skip
         return {"accuracy": correct / len(test_rows), "bag_of_words_accuracy": baseline}
 
-    return fit(ctx, model, optimizer, loss_at, evaluate, samples_per_step=cfg.batch_size, unit="reviews/s")
+    trained = fit(ctx, model, optimizer, loss_at, samples_per_step=cfg.batch_size, unit="reviews/s")
+    with torch.no_grad():
+        return trained.result(evaluate())

@@ -75,4 +75,6 @@ def train(ctx: Context, cfg: Config) -> Result:
         }
         return {"neighbour_same_kind": sum(same) / len(same), "neighbours": shown, **comparison}
 
-    return fit(ctx, model, optimizer, loss_at, evaluate, samples_per_step=cfg.batch_size, unit="pairs/s")
+    trained = fit(ctx, model, optimizer, loss_at, samples_per_step=cfg.batch_size, unit="pairs/s")
+    with torch.no_grad():
+        return trained.result(evaluate())

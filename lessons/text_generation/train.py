@@ -47,6 +47,6 @@ def train(ctx: Context, cfg: Config) -> Result:
             samples[f"temperature {temperature}, top-k {top_k}"] = text[:1] + chars.decode(drawn)
         return {"perplexity": math.exp(loss), "uniform_perplexity": len(chars), "samples": samples}
 
-    return fit(
-        ctx, model, optimizer, loss_at, evaluate, samples_per_step=cfg.batch_size * cfg.context, unit="characters/s"
-    )
+    trained = fit(ctx, model, optimizer, loss_at, samples_per_step=cfg.batch_size * cfg.context, unit="characters/s")
+    with torch.no_grad():
+        return trained.result(evaluate())

@@ -32,5 +32,13 @@ def train(ctx: Context, cfg: Config) -> Result:
         _, train_accuracy = model.evaluate(split.x_train, split.y_train, verbose=0)
         return {"accuracy": test_accuracy, "train_accuracy": train_accuracy, "best_epoch": stopper.best_epoch + 1}
 
-    return fit(ctx, model, split.x_train, split.y_train, evaluate, batch_size=cfg.batch_size,
-               validation_data=(split.x_val, split.y_val), callbacks=[stopper, board])  # fmt: skip
+    trained = fit(
+        ctx,
+        model,
+        split.x_train,
+        split.y_train,
+        batch_size=cfg.batch_size,
+        validation_data=(split.x_val, split.y_val),
+        callbacks=[stopper, board],
+    )
+    return trained.result(evaluate())

@@ -42,25 +42,27 @@ def train(ctx: Context, cfg: Config) -> Result:
         metrics={kind: ["accuracy"] for kind in KINDS},
     )
     labels = lambda y: {kind: y for kind in KINDS}  # noqa: E731
+    trained = fit(
+        ctx, model, split.x_train, labels(split.y_train), batch_size=cfg.batch_size,
+        validation_data=(split.x_val, labels(split.y_val)),
+    )  # fmt: skip
 
-    def evaluate() -> dict[str, object]:
-        scores = model.evaluate(split.x_test, labels(split.y_test), verbose=0, return_dict=True)
-        trained = {kind: layer_gradient_norms(net, probe_x, probe_y) for kind, net in networks.items()}
-        unclipped, clipped, clipped_accuracy = explode(cfg, split, ctx.seed)
-        plot(at_start, trained, unclipped, clipped, cfg, ctx.out / PLOT)
-        return {
-            **{f"vanishing_ratio_{kind}": vanishing_ratio(at_start[kind]) for kind in KINDS},
-            **{f"accuracy_{kind}": scores[f"{kind}_accuracy"] for kind in KINDS},
-            "exploding_gradient_norm": (unclipped.gradient_norms or [float("inf")])[0],
-            "exploding_unclipped_diverged_at": unclipped.diverged_at,
-            "exploding_clipped_diverged_at": clipped.diverged_at,
-            "exploding_clipped_final_loss": clipped.losses[-1] if clipped.losses else None,
-            "exploding_clipped_accuracy": clipped_accuracy,
-            "layer_gradient_norms": {"initial": at_start, "trained": trained},
-        }
-
-    return fit(ctx, model, split.x_train, labels(split.y_train), evaluate, batch_size=cfg.batch_size,
-               validation_data=(split.x_val, labels(split.y_val)))  # fmt: skip
+    # After training: how well each network learned, and how its gradients reach its first layers now.
+    scores = model.evaluate(split.x_test, labels(split.y_test), verbose=0, return_dict=True)
+    after = {kind: layer_gradient_norms(net, probe_x, probe_y) for kind, net in networks.items()}
+    # The opposite failure: a network whose gradients grow layer by layer, with and without clipping.
+    unclipped, clipped, clipped_accuracy = explode(cfg, split, ctx.seed)
+    plot(at_start, after, unclipped, clipped, cfg, ctx.out / PLOT)
+    return trained.result({
+        **{f"vanishing_ratio_{kind}": vanishing_ratio(at_start[kind]) for kind in KINDS},
+        **{f"accuracy_{kind}": scores[f"{kind}_accuracy"] for kind in KINDS},
+        "exploding_gradient_norm": (unclipped.gradient_norms or [float("inf")])[0],
+        "exploding_unclipped_diverged_at": unclipped.diverged_at,
+        "exploding_clipped_diverged_at": clipped.diverged_at,
+        "exploding_clipped_final_loss": clipped.losses[-1] if clipped.losses else None,
+        "exploding_clipped_accuracy": clipped_accuracy,
+        "layer_gradient_norms": {"initial": at_start, "trained": after},
+    })  # fmt: skip
 
 
 def explode(cfg: Config, split: data.Split, seed: int) -> tuple[Trajectory, Trajectory, float]:

@@ -45,5 +45,12 @@ def train(ctx: Context, cfg: Config) -> Result:
             metrics[f"val_accuracy_{kind}"] = unseen[f"{kind}_accuracy"]
         return metrics
 
-    return fit(ctx, model, split.x_train, labels(split.y_train), evaluate, batch_size=cfg.batch_size,
-               validation_data=(split.x_val, labels(split.y_val)))  # fmt: skip
+    trained = fit(
+        ctx,
+        model,
+        split.x_train,
+        labels(split.y_train),
+        batch_size=cfg.batch_size,
+        validation_data=(split.x_val, labels(split.y_val)),
+    )
+    return trained.result(evaluate())

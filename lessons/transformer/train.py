@@ -67,7 +67,9 @@ def train(ctx: Context, cfg: Config) -> Result:
     def evaluate() -> dict[str, object]:
         return evaluation(model, test_pairs, source_vocab, target_vocab, cfg, ctx.device)
 
-    return fit(ctx, model, optimizer, loss_at, evaluate, samples_per_step=cfg.batch_size)
+    trained = fit(ctx, model, optimizer, loss_at, samples_per_step=cfg.batch_size)
+    with torch.no_grad():
+        return trained.result(evaluate())
 
 
 def trim(batch: torch.Tensor) -> torch.Tensor:

@@ -35,4 +35,6 @@ def train(ctx: Context, cfg: Config) -> Result:
         scores = {f"auc_{name}": auc(logits, test_rows.label) for name, logits in model(test_rows).items()}
         return {"auc": scores["auc_wide_deep"], **scores}
 
-    return fit(ctx, model, optimizer, loss_at, evaluate, samples_per_step=cfg.batch_size)
+    trained = fit(ctx, model, optimizer, loss_at, samples_per_step=cfg.batch_size)
+    with torch.no_grad():
+        return trained.result(evaluate())

@@ -66,7 +66,7 @@ def test_a_run_killed_mid_training_resumes_to_the_same_result(tmp_path):
     for checkpoint in (out / "checkpoints").glob("step-*.ckpt"):  # whatever is there is whole
         import torch
 
-        assert set(torch.load(checkpoint, weights_only=True)) == {"step", "model", "optimizer"}
+        assert set(torch.load(checkpoint, weights_only=True)) == {"step", "model", "optimizer", "loss"}
     dlenv_run(*args, "--resume", out=out)
     assert metrics(out)["metrics"] == metrics(tmp_path / "whole")["metrics"]
 

@@ -45,7 +45,7 @@ def test_the_torch_loop_checkpoints_every_n_steps_and_never_at_0(tmp_path, every
     model = torch.nn.Linear(1, 1)
     x = torch.linspace(-1, 1, 16)[:, None]
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    fit(ctx, model, optimizer, lambda step: ((model(x) - 3 * x) ** 2).mean(), dict, samples_per_step=16)
+    fit(ctx, model, optimizer, lambda step: ((model(x) - 3 * x) ** 2).mean(), samples_per_step=16)
     ctx.close()
     assert [step for step, _ in ctx.checkpoints()] == kept
 
@@ -67,7 +67,7 @@ for every in (0, 1):
     model = keras.Sequential([keras.layers.Dense(1)])
     model.compile(optimizer="sgd", loss="mse")
     x = np.linspace(-1, 1, 32, dtype="float32")[:, None]
-    keras_loop.fit(ctx, model, x, 3 * x, dict, batch_size=8)
+    keras_loop.fit(ctx, model, x, 3 * x, batch_size=8)
     ctx.close()
     print(every, [step for step, _ in ctx.checkpoints()])
 """

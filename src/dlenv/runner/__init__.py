@@ -33,7 +33,7 @@ from dlenv.runner.ranks import this_process
 # The variable keeps the name it was published with.
 ROW_VARIABLE = "DLENV_ENV"
 
-__all__ = ["Context", "Diverged", "Result", "RunOptions", "Stopped", "run"]
+__all__ = ["Context", "Diverged", "Result", "RunOptions", "Stopped", "Trained", "run"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,21 @@ class Result:
     throughput_unit: str
     throughput: float
     steps: int
+
+
+@dataclass(frozen=True)
+class Trained:
+    """What a training loop hands back once it has trained: how far it went and how fast. The lesson
+    measures what it shows next (accuracy, a merge, a plot) and makes its Result with `result()`."""
+
+    steps: int
+    throughput: float
+    unit: str
+    final_loss: float | None = None  # the last step's training loss, where the loop computes one
+
+    def result(self, metrics: dict[str, Any]) -> Result:
+        loss = {} if self.final_loss is None else {"final_loss": self.final_loss}
+        return Result({**metrics, **loss}, self.unit, self.throughput, self.steps)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import io
 import math
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ import keras
 import numpy as np
 
 from dlenv.errors import DlenvError
-from dlenv.runner import Result
+from dlenv.runner import Trained
 from dlenv.runner.context import Context, Stopped
 
 
@@ -159,16 +159,14 @@ def fit(
     model: keras.Model,
     x: np.ndarray,
     y: Any,
-    evaluate: Callable[[], dict[str, Any]],
     *,
     batch_size: int,
     validation_data: tuple[np.ndarray, Any] | None = None,
     callbacks: Sequence[keras.callbacks.Callback] = (),
     unit: str = "samples/s",
-) -> Result:
+) -> Trained:
     """Train the compiled `model` for ctx.steps epochs (fewer if an EarlyStopping in `callbacks` stops
-    it); `y` is an array, or a dict of arrays for a model with named outputs. `evaluate()` gives the
-    headline metrics at the end."""
+    it); `y` is an array, or a dict of arrays for a model with named outputs."""
     stoppers = [c for c in callbacks if isinstance(c, keras.callbacks.EarlyStopping)]
     runner = KerasCallback(ctx, stoppers[0] if stoppers else None)
     runner.set_model(model)
@@ -195,7 +193,6 @@ def fit(
         )
     if runner.stop_signal is not None:
         raise Stopped(runner.epoch, runner.stop_signal)
-    metrics = evaluate()
     samples = (runner.epoch - start) * batches_per_epoch(len(x), batch_size) * min(batch_size, len(x))
     throughput = samples / runner.training_seconds if runner.training_seconds else 0.0
-    return Result(metrics=metrics, throughput_unit=unit, throughput=throughput, steps=runner.epoch)
+    return Trained(steps=runner.epoch, throughput=throughput, unit=unit)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from dlenv.runner import Result
+from dlenv.runner import Trained
 from dlenv.runner.context import Context, Stopped
 from dlenv.runner.ranks import this_process
 
@@ -65,14 +65,18 @@ def fit(
     model: torch.nn.Module,
     optimizer: torch.optim.Optimizer,
     loss_at: Callable[[int], torch.Tensor],
-    evaluate: Callable[[], dict[str, Any]],
     *,
     samples_per_step: int,
     unit: str = "samples/s",
     log_every: int = 10,
-) -> Result:
+) -> Trained:
     """Train until ctx.steps: `loss_at(step)` computes the loss of step `step` (sampling its own batch
-    with torch's global generator, which is seeded per step); `evaluate()` gives the headline metrics."""
+    with torch's global generator, which is seeded per step). Returns with the model in eval mode.
+
+    This is the loop the tensors lesson writes out (zero_grad, forward, backward, step), plus what a long
+    run needs: resume from the newest checkpoint, a checkpoint every ctx.checkpoint_every steps, a clean
+    stop with a checkpoint on SIGTERM, gradients averaged across torchrun's processes, autocast on a GPU,
+    and the loss logged (a NaN stops the run naming the step)."""
     process = this_process()
     size = process.world_size
     if size > 1:
@@ -120,11 +124,9 @@ def fit(
         if stop is not None:
             raise Stopped(step, stop)
     model.eval()
-    with torch.no_grad():
-        metrics = {**evaluate(), "final_loss": last_loss}
     steps_run = ctx.steps - start
     throughput = samples_per_step * steps_run / training_seconds if training_seconds else 0.0
-    return Result(metrics=metrics, throughput_unit=unit, throughput=throughput, steps=ctx.steps)
+    return Trained(steps=ctx.steps, throughput=throughput, unit=unit, final_loss=last_loss)
 
 
 def batch_indices(n: int, batch_size: int) -> torch.Tensor:
