@@ -17,7 +17,7 @@ from dlenv.errors import unknown
 from dlenv.runner.config import listed
 from lessons._llm import tasks
 from lessons._llm.base import pretrained_base
-from lessons._llm.config import TASK_NAMES, AdapterConfig
+from lessons._llm.config import SHIPPED_BASE, TASK_NAMES, AdapterConfig
 from lessons._llm.model import TinyLlama
 
 
@@ -55,9 +55,12 @@ def task_examples(task: str, tokenizer, cfg: AdapterConfig, seed: int, device: s
 
 
 def base_model_folder(model: str, out: Path, shape: TinyLlama, base_tasks: Sequence[str], **pretraining) -> str:
-    """`model` (a hub id or a folder) when given; else the tiny Llama pretrained on `base_tasks` into OUT/base."""
+    """`model` (a hub id or a folder) when given; else the shipped tiny Llama (base_steps 0), or one pretrained
+    on `base_tasks` into OUT/base."""
     if model:
         return model
+    if pretraining["steps"] == 0:
+        return str(SHIPPED_BASE)
     return str(pretrained_base(out / "base", shape, base_tasks, **pretraining))
 
 

@@ -19,17 +19,14 @@ class Config:
     beta: float = 0.1  # DPO's KL strength: how far the policy may move from the reference
     pairs: int = 2000
     eval_pairs: int = 200
-    hidden: int = 128
-    layers: int = 2
 
     def __post_init__(self) -> None:
         require(
             self,
-            positive=("steps", "sft_steps", "reward_steps", "batch_size", "sft_lr", "reward_lr", "lr", "hidden",
-                      "layers", "eval_pairs"),
+            positive=("steps", "sft_steps", "reward_steps", "batch_size", "sft_lr", "reward_lr", "lr", "eval_pairs"),
             at_least={"pairs": "batch_size"},
         )  # fmt: skip
         require(self, positive=("beta",))  # DPO's β: how far the policy may move from the reference (0.1 is usual)
 
 
-SMOKE = {"steps": 60, "sft_steps": 150, "reward_steps": 80, "pairs": 1000}
+SMOKE = {"steps": 60, "sft_steps": 150, "reward_steps": 200, "pairs": 1000}

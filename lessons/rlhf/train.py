@@ -1,5 +1,7 @@
 """`dlenv run rlhf`: supervised fine-tuning, a reward model, then DPO, on a tiny Llama.
 
+0. The start: a pretrained base, as InstructGPT starts from GPT-3 — the tiny Llama dlenv ships, which
+   knows copy and reverse (lessons/_llm/tiny_base), not yet sort.
 1. SFT: a short run of instruction tuning, on purpose too short to be right every time.
 2. Reward model: the same network with a scalar head, trained with TRL's RewardTrainer on preference
    pairs (Bradley–Terry: Ouyang et al., 2022, §3.5); scored by how often it ranks held-out pairs right.
@@ -18,9 +20,9 @@ from dlenv.runner import Result
 from dlenv.runner.context import Context
 from dlenv.runner.torch_loop import seed_everything
 from lessons._llm import tasks
-from lessons._llm.model import TinyLlama
+from lessons._llm.config import SHIPPED_BASE
+from lessons._llm.model import load_pretrained
 from lessons._llm.scoring import completion_logprobs
-from lessons._llm.tokenizer import word_tokenizer
 from lessons.rlhf import data
 from lessons.rlhf.config import Config
 
@@ -32,8 +34,7 @@ def train(ctx: Context, cfg: Config) -> Result:
     datasets.disable_progress_bars()
     transformers.logging.set_verbosity_error()
     seed_everything(ctx.seed)
-    tokenizer = word_tokenizer(tasks.vocabulary())
-    policy = TinyLlama(hidden=cfg.hidden, layers=cfg.layers, intermediate=cfg.hidden * 8 // 3).build(tokenizer)
+    policy, tokenizer = load_pretrained(str(SHIPPED_BASE))
     policy.to(ctx.device)
     supervised_fine_tune(ctx, cfg, policy, tokenizer)
 
