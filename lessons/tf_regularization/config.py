@@ -14,8 +14,8 @@ class Config:
     train_size: int = 150  # training examples (of 1,079); validation keeps all of its 359
     batch_size: int = 32
     lr: float = 1e-3
-    width: int = 256
-    depth: int = 3
+    width: int = 512  # wide and deep enough to memorise 150 digits outright: the overfitting to regularise
+    depth: int = 4
     dropout: float = 0.5  # hidden units
     input_dropout: float = 0.2  # pixels
 
