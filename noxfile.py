@@ -135,7 +135,7 @@ def check_cuda(session: nox.Session, row: str) -> None:
 def uses_tensorflow(lesson: str) -> bool:
     """A Keras lesson: its package says FRAMEWORK = "tensorflow", the declaration `dlenv run` reads too
     (dlenv.runner.frameworks); read with ast, since this file runs outside the lessons' environment."""
-    tree = ast.parse((ROOT / "lessons" / lesson / "__init__.py").read_text(encoding="utf-8"))
+    tree = ast.parse((ROOT / "dlenv_lessons" / lesson / "__init__.py").read_text(encoding="utf-8"))
     declared = {
         target.id: node.value.value
         for node in tree.body

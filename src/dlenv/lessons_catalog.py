@@ -1,4 +1,4 @@
-"""The lessons installed beside dlenv: the packages under lessons/, read without importing them.
+"""The lessons installed beside dlenv: the packages under dlenv_lessons/, read without importing them.
 
 A lesson imports its framework; listing lessons must not, so the title comes from the first line of
 the package docstring, read with `ast`.
@@ -35,13 +35,13 @@ class Catalog:
 
 
 def lessons_dir() -> Path:
-    import lessons  # the top-level package that ships with dlenv; it imports nothing itself
+    import dlenv_lessons  # the top-level package that ships with dlenv; it imports nothing itself
 
-    return Path(lessons.__file__).parent
+    return Path(dlenv_lessons.__file__).parent
 
 
 def lesson_names(root: Path | None = None) -> list[str]:
-    """Packages under lessons/ that `dlenv run` can run: an __init__.py and a train module."""
+    """Packages under dlenv_lessons/ that `dlenv run` can run: an __init__.py and a train module."""
     root = root or lessons_dir()
     return sorted(p.parent.name for p in root.glob("*/train.py")
                   if not p.parent.name.startswith("_") and (p.parent / "__init__.py").is_file())  # fmt: skip

@@ -16,7 +16,7 @@ pytest.importorskip("pytest_benchmark")
 pytest.importorskip("datasketch")
 pytest.importorskip("scipy")
 
-from lessons.dedup import data, reference, train
+from dlenv_lessons.dedup import data, reference, train
 
 DOCUMENTS, NUM_PERM, BANDS, ROUNDS = 4000, 128, 16, 5
 

@@ -28,7 +28,7 @@ peft = pytest.importorskip("peft")
 pytest.importorskip("pytest_benchmark")
 from transformers import LlamaConfig, LlamaForCausalLM  # noqa: E402
 
-from lessons.lora.model import parameter_counts  # noqa: E402
+from dlenv_lessons.lora.model import parameter_counts  # noqa: E402
 
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
 # CUDA: TinyLlama-1.1B's width with 8 of its 22 layers (0.43B parameters); CPU: a model a step of which

@@ -19,9 +19,9 @@ from torch import nn  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
 from dlenv.facts import peak_half_tflops  # noqa: E402
-from lessons.transformer import data  # noqa: E402
-from lessons.transformer.model import Transformer  # noqa: E402
-from lessons.transformer.train import smoothed_cross_entropy, trim  # noqa: E402
+from dlenv_lessons.transformer import data  # noqa: E402
+from dlenv_lessons.transformer.model import Transformer  # noqa: E402
+from dlenv_lessons.transformer.train import smoothed_cross_entropy, trim  # noqa: E402
 
 D, HEADS, LAYERS, FF, BATCH, ROUNDS = 128, 4, 2, 512, 128, 30
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"

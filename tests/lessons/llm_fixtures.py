@@ -8,9 +8,9 @@ import torch
 
 
 def save_tiny_llama(folder: Path) -> Path:
-    from lessons._llm import tasks
-    from lessons._llm.model import TinyLlama
-    from lessons._llm.tokenizer import word_tokenizer
+    from dlenv_lessons._llm import tasks
+    from dlenv_lessons._llm.model import TinyLlama
+    from dlenv_lessons._llm.tokenizer import word_tokenizer
 
     torch.manual_seed(0)
     tokenizer = word_tokenizer(tasks.vocabulary())

@@ -17,7 +17,7 @@ from dlenv.lessons_catalog import lesson_names
 from dlenv.runner.config import build
 
 LESSONS = lesson_names()
-CONFIGS = {name: importlib.import_module(f"lessons.{name}.config") for name in LESSONS}
+CONFIGS = {name: importlib.import_module(f"dlenv_lessons.{name}.config") for name in LESSONS}
 
 # What a learner might type: numbers in every spelling, the edge values, and anything at all.
 NUMBERS = st.one_of(
@@ -103,8 +103,8 @@ def test_dlenv_run_refuses_a_bad_learning_rate_in_one_line(item, tmp_path):
 
 def test_the_llm_task_names_are_the_tasks_the_lessons_generate():
     pytest.importorskip("transformers")
-    from lessons._llm.config import TASK_NAMES
-    from lessons._llm.tasks import TASKS
+    from dlenv_lessons._llm.config import TASK_NAMES
+    from dlenv_lessons._llm.tasks import TASKS
 
     assert tuple(TASKS) == TASK_NAMES
 
@@ -113,7 +113,7 @@ def test_a_config_module_imports_no_framework():
     code = (
         "import sys, importlib\n"
         "from dlenv.lessons_catalog import lesson_names\n"
-        "for name in lesson_names(): importlib.import_module(f'lessons.{name}.config')\n"
+        "for name in lesson_names(): importlib.import_module(f'dlenv_lessons.{name}.config')\n"
         "print(sorted(m for m in ('torch', 'tensorflow', 'transformers', 'keras') if m in sys.modules))\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)

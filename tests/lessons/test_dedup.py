@@ -15,8 +15,8 @@ from support import ROOT, dlenv_run, metrics
 pytest.importorskip("scipy")
 pytest.importorskip("datasketch")
 
-from lessons.dedup import data, exact, lsh, minhash, reference, shingles, train
-from lessons.dedup.shingles import PRIME
+from dlenv_lessons.dedup import data, exact, lsh, minhash, reference, shingles, train
+from dlenv_lessons.dedup.shingles import PRIME
 
 
 def set_pairs(jaccards: list[float], size: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -77,7 +77,7 @@ def test_hashed_and_exact_shingles_and_the_strings_datasketch_reads_are_the_same
 
 def test_shingle_hashes_are_the_same_in_every_process():
     program = (
-        "from lessons.dedup import shingles; "
+        "from dlenv_lessons.dedup import shingles; "
         "print(hash('minhash'), shingles.hashed([shingles.normalise('Near duplicate documents, again', 'word')],"
         " 'word', 3)[0].tolist())"
     )

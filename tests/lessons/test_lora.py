@@ -14,10 +14,10 @@ pytest.importorskip("transformers")
 
 from llm_fixtures import save_tiny_llama  # noqa: E402
 
-from lessons._llm import tasks  # noqa: E402
-from lessons._llm.model import TinyLlama  # noqa: E402
-from lessons._llm.tokenizer import word_tokenizer  # noqa: E402
-from lessons.lora.model import LoRALinear, add_lora, copy_from_peft, merge_lora, parameter_counts  # noqa: E402
+from dlenv_lessons._llm import tasks  # noqa: E402
+from dlenv_lessons._llm.model import TinyLlama  # noqa: E402
+from dlenv_lessons._llm.tokenizer import word_tokenizer  # noqa: E402
+from dlenv_lessons.lora.model import LoRALinear, add_lora, copy_from_peft, merge_lora, parameter_counts  # noqa: E402
 
 TARGETS = ["q_proj", "v_proj"]
 

@@ -12,11 +12,11 @@ from support import dlenv_run, metrics
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from lessons._llm.model import TinyLlama  # noqa: E402
-from lessons._llm.scoring import completion_logprobs  # noqa: E402
-from lessons._llm.tokenizer import word_tokenizer  # noqa: E402
-from lessons.prompting import data, natural  # noqa: E402
-from lessons.prompting.harness import classify  # noqa: E402
+from dlenv_lessons._llm.model import TinyLlama  # noqa: E402
+from dlenv_lessons._llm.scoring import completion_logprobs  # noqa: E402
+from dlenv_lessons._llm.tokenizer import word_tokenizer  # noqa: E402
+from dlenv_lessons.prompting import data, natural  # noqa: E402
+from dlenv_lessons.prompting.harness import classify  # noqa: E402
 
 
 def tiny_model(texts):

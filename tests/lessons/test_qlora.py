@@ -15,8 +15,8 @@ from llm_fixtures import save_tiny_llama  # noqa: E402
 
 import dlenv.doctor.collect as collect  # noqa: E402
 from dlenv.doctor.probe import parse_probe  # noqa: E402
-from lessons._llm.model import load_pretrained  # noqa: E402
-from lessons.qlora import quant  # noqa: E402
+from dlenv_lessons._llm.model import load_pretrained  # noqa: E402
+from dlenv_lessons.qlora import quant  # noqa: E402
 
 
 def test_4bit_weights_are_a_fraction_of_fp32(tmp_path):

@@ -11,7 +11,7 @@ pytest.importorskip("torch")
 
 
 def test_fashion_mnist_csvs(tmp_path):
-    from lessons.classification.data import fashion_mnist
+    from dlenv_lessons.classification.data import fashion_mnist
 
     for name, rows in (("fashion-mnist_train.csv", 6), ("fashion-mnist_test.csv", 3)):
         with (tmp_path / name).open("w", newline="") as f:
@@ -25,7 +25,7 @@ def test_fashion_mnist_csvs(tmp_path):
 
 
 def test_california_housing_csv_skips_incomplete_rows(tmp_path):
-    from lessons.regression.data import CALIFORNIA_FEATURES, CALIFORNIA_TARGET, california
+    from dlenv_lessons.regression.data import CALIFORNIA_FEATURES, CALIFORNIA_TARGET, california
 
     header = [*CALIFORNIA_FEATURES, CALIFORNIA_TARGET, "ocean_proximity"]
     with (tmp_path / "housing.csv").open("w", newline="") as f:
@@ -42,7 +42,7 @@ def test_california_housing_csv_skips_incomplete_rows(tmp_path):
 
 
 def test_census_income_csv_crosses_education_and_occupation(tmp_path):
-    from lessons.wide_deep.data import CENSUS_CATEGORICAL, CENSUS_NUMERIC, census
+    from dlenv_lessons.wide_deep.data import CENSUS_CATEGORICAL, CENSUS_NUMERIC, census
 
     header = [
         "age",
@@ -84,7 +84,7 @@ def test_census_income_csv_crosses_education_and_occupation(tmp_path):
 def test_multi30k_jsonl_gives_german_to_english_pairs(tmp_path):
     import json
 
-    from lessons.transformer.data import multi30k
+    from dlenv_lessons.transformer.data import multi30k
 
     rows = [{"en": "Two dogs run.", "de": "Zwei Hunde rennen."}, {"en": "A man sleeps.", "de": "Ein Mann schläft."}]
     for name in ("train.jsonl", "test.jsonl"):
@@ -97,7 +97,7 @@ def test_multi30k_jsonl_gives_german_to_english_pairs(tmp_path):
 
 
 def test_imdb_csv_gives_tokenised_reviews_and_labels(tmp_path):
-    from lessons.rnn_sentiment.data import imdb
+    from dlenv_lessons.rnn_sentiment.data import imdb
 
     with (tmp_path / "IMDB Dataset.csv").open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
@@ -109,7 +109,7 @@ def test_imdb_csv_gives_tokenised_reviews_and_labels(tmp_path):
 
 
 def test_text_generation_reads_a_text_file(tmp_path):
-    from lessons.text_generation.data import Characters, load
+    from dlenv_lessons.text_generation.data import Characters, load
 
     (tmp_path / "poem.txt").write_text("so long lives this\n", encoding="utf-8")
     text = load(text_file=str(tmp_path / "poem.txt"))

@@ -12,11 +12,11 @@ from support import dlenv_run, metrics
 torch = pytest.importorskip("torch")
 pytest.importorskip("trl")
 
-from lessons._llm import tasks  # noqa: E402
-from lessons._llm.model import TinyLlama  # noqa: E402
-from lessons._llm.tokenizer import word_tokenizer  # noqa: E402
-from lessons.rlhf import data  # noqa: E402
-from lessons.rlhf.train import implicit_reward_margin  # noqa: E402
+from dlenv_lessons._llm import tasks  # noqa: E402
+from dlenv_lessons._llm.model import TinyLlama  # noqa: E402
+from dlenv_lessons._llm.tokenizer import word_tokenizer  # noqa: E402
+from dlenv_lessons.rlhf import data  # noqa: E402
+from dlenv_lessons.rlhf.train import implicit_reward_margin  # noqa: E402
 
 
 def test_a_pair_chooses_the_correct_answer_and_rejects_a_wrong_one():

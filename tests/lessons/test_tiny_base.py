@@ -11,10 +11,10 @@ from support import dlenv_run
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from lessons._llm import tasks  # noqa: E402
-from lessons._llm.base import RECIPE, main  # noqa: E402
-from lessons._llm.config import SHIPPED_BASE, AdapterConfig  # noqa: E402
-from lessons._llm.model import load_pretrained  # noqa: E402
+from dlenv_lessons._llm import tasks  # noqa: E402
+from dlenv_lessons._llm.base import RECIPE, main  # noqa: E402
+from dlenv_lessons._llm.config import SHIPPED_BASE, AdapterConfig  # noqa: E402
+from dlenv_lessons._llm.model import load_pretrained  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ import pytest
 torch = pytest.importorskip("torch")
 from torch import nn  # noqa: E402
 
-from lessons.transformer.model import DecoderLayer, EncoderLayer, LayerNorm, MultiHeadAttention  # noqa: E402
-from lessons.transformer.train import smoothed_cross_entropy  # noqa: E402
+from dlenv_lessons.transformer.model import DecoderLayer, EncoderLayer, LayerNorm, MultiHeadAttention  # noqa: E402
+from dlenv_lessons.transformer.train import smoothed_cross_entropy  # noqa: E402
 
 D, HEADS, FF = 32, 4, 64
 

@@ -8,7 +8,7 @@ divergence handling) and writes OUT/metrics.json:
 
 where "env" is the matrix row installed here (the key keeps the name it was published with).
 
-A lesson is a package under lessons/ whose `config` module defines `Config` (a dataclass that checks
+A lesson is a package under dlenv_lessons/ whose `config` module defines `Config` (a dataclass that checks
 its bounds) and `SMOKE` (the values of a one-minute run), and whose `train` module defines
 `train(ctx, cfg) -> Result`. The config module imports no framework: bad settings are refused first.
 """
@@ -80,7 +80,7 @@ def lesson_config(name: str, options: RunOptions) -> Any:
     names = lesson_names()
     if name not in names:
         raise unknown("lesson", name, names)
-    module = importlib.import_module(f"lessons.{name}.config")
+    module = importlib.import_module(f"dlenv_lessons.{name}.config")
     return config_builder.build(module.Config, module.SMOKE if options.smoke else None, list(options.sets))
 
 
@@ -88,7 +88,7 @@ def load_lesson(name: str) -> Any:
     """The lesson's train module, once its framework is known to be there."""
     if lesson_framework(name) == TENSORFLOW:
         require_tensorflow(name, current_row())  # before the import that would fail without it
-    return importlib.import_module(f"lessons.{name}.train")
+    return importlib.import_module(f"dlenv_lessons.{name}.train")
 
 
 def resolve_device(wanted: str, framework: str = TORCH) -> str:

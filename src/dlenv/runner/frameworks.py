@@ -13,8 +13,8 @@ KERAS_3_TENSORFLOW = (2, 16)  # TensorFlow 2.16 made Keras 3 its keras (TF 2.16 
 
 
 def lesson_framework(name: str) -> str:
-    """`FRAMEWORK` in lessons/NAME/__init__.py (a package that imports nothing), "torch" when absent."""
-    return getattr(importlib.import_module(f"lessons.{name}"), "FRAMEWORK", TORCH)
+    """`FRAMEWORK` in dlenv_lessons/NAME/__init__.py (a package that imports nothing), "torch" when absent."""
+    return getattr(importlib.import_module(f"dlenv_lessons.{name}"), "FRAMEWORK", TORCH)
 
 
 def installed(package: str) -> bool:
