@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -50,10 +51,62 @@ def train(ctx: Context, cfg: Config) -> Result:
     texts = data.load(cfg.data_path) if cfg.data_path else data.generate(cfg.docs, cfg.family_size, ctx.seed)
     documents = len(texts)
     rows = cfg.num_perm // cfg.bands
+    raced = race(ctx, cfg, texts, k)
+    near, similarity, shingle_count = ground_truth(texts, cfg, k)
+    truth = near[similarity >= cfg.threshold]
+    precision, recall = score(raced.found, truth, documents)
+    datasketch_precision, datasketch_recall = score(raced.theirs, truth, documents)
+    ours, others = codes(raced.found, documents), codes(raced.theirs, documents)
+    union = len(np.union1d(ours, others))
 
-    # Both pipelines, texts in and candidate pairs out, timed in turn; the hand-built one logs between chunks.
+    # Two LSH indexes with independent hash functions each catch a pair of similarity s with probability
+    # P(s); they agree on it with P², so the share of candidates both find should be ΣP² / Σ(2P − P²).
+    chance = lsh.probability(similarity, cfg.bands, rows)
+    expected_agreement = float((chance**2).sum() / (2 * chance - chance**2).sum()) if len(near) else 1.0
+    estimated = minhash.estimate(raced.signatures, near)
+    metrics = {
+        "precision": precision,
+        "recall": recall,
+        "docs_per_s": documents / min(raced.seconds),
+        "datasketch_docs_per_s": documents / min(raced.datasketch_seconds),
+        "speedup": min(raced.datasketch_seconds) / min(raced.seconds),
+        "datasketch_precision": datasketch_precision,
+        "datasketch_recall": datasketch_recall,
+        "candidate_agreement": len(np.intersect1d(ours, others)) / union if union else 1.0,
+        "expected_agreement": expected_agreement,
+        "documents": documents,
+        "shingles": shingle_count,
+        "duplicate_pairs": len(truth),
+        "candidate_pairs": len(raced.found),
+        "datasketch_candidate_pairs": len(raced.theirs),
+        "base_rate": len(truth) / (documents * (documents - 1) / 2),  # a random pair's chance to be a duplicate
+        "bands": cfg.bands,
+        "rows": rows,
+        "lsh_threshold": lsh.threshold(cfg.bands, rows),
+        "estimate_mae": float(np.abs(estimated - similarity).mean()) if len(near) else 0.0,
+        "s_curve": s_curve(similarity, np.isin(codes(near, documents), ours), chance),
+    }
+    ctx.log(raced.steps, precision=precision, recall=recall, docs_per_s=metrics["docs_per_s"])
+    return Result(metrics=metrics, throughput_unit="docs/s", throughput=metrics["docs_per_s"], steps=raced.steps)
+
+
+@dataclass(frozen=True)
+class Race:
+    """Both pipelines' output and their times, round by round."""
+
+    signatures: np.ndarray
+    found: np.ndarray  # the hand-built pipeline's candidate pairs
+    theirs: np.ndarray  # datasketch's
+    seconds: list[float]
+    datasketch_seconds: list[float]
+    steps: int
+
+
+def race(ctx: Context, cfg: Config, texts: list[str], k: int) -> Race:
+    """Both pipelines, texts in and candidate pairs out, timed in turn for cfg.rounds rounds (the fastest
+    counts: load only slows); the hand-built one signs in ctx.steps chunks and logs between them."""
     a, b = minhash.permutations(cfg.num_perm, ctx.seed)
-    bounds = np.linspace(0, documents, min(ctx.steps, documents) + 1).astype(int)
+    bounds = np.linspace(0, len(texts), min(ctx.steps, len(texts)) + 1).astype(int)
     seconds, datasketch_seconds = [], []
     for attempt in range(cfg.rounds):
         parts, elapsed = [], 0.0
@@ -72,54 +125,29 @@ def train(ctx: Context, cfg: Config) -> Result:
         began = time.perf_counter()
         theirs = reference.candidate_pairs(texts, cfg.shingle, k, cfg.num_perm, cfg.bands, ctx.seed)
         datasketch_seconds.append(time.perf_counter() - began)
+    return Race(signatures, found, theirs, seconds, datasketch_seconds, len(parts))
 
-    # The ground truth: exact Jaccard of every pair, from collision-free shingle ids (untimed).
+
+def ground_truth(texts: list[str], cfg: Config, k: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """The pairs at or above the S-curve's lowest tenth, their exact Jaccard similarity (from collision-free
+    shingle ids, untimed), and the number of distinct shingles."""
     tokens = [shingles.normalise(text, cfg.shingle) for text in texts]
     x = exact.shingle_matrix(*shingles.exact_ids(tokens, cfg.shingle, k))
     near, similarity = exact.similar_pairs(x, min(S_CURVE_FROM / 10, cfg.threshold))
-    truth = near[similarity >= cfg.threshold]
-    precision, recall = score(found, truth, documents)
-    datasketch_precision, datasketch_recall = score(theirs, truth, documents)
-    ours, others = codes(found, documents), codes(theirs, documents)
-    union = len(np.union1d(ours, others))
+    return near, similarity, x.shape[1]
 
-    # Two LSH indexes with independent hash functions each catch a pair of similarity s with probability
-    # P(s); they agree on it with P², so the share of candidates both find should be ΣP² / Σ(2P − P²).
-    chance = lsh.probability(similarity, cfg.bands, rows)
-    expected_agreement = float((chance**2).sum() / (2 * chance - chance**2).sum()) if len(near) else 1.0
-    was_found = np.isin(codes(near, documents), ours)
+
+def s_curve(similarity: np.ndarray, was_found: np.ndarray, chance: np.ndarray) -> list[dict[str, object]]:
+    """Per tenth of similarity from 0.3 up: how many pairs, the share LSH found, and the share predicted."""
     tenth = np.minimum(np.floor(similarity * 10 + 1e-9), 9).astype(int)  # 0.8 ≤ J < 0.9 → 8, J = 1 → 9
-    s_curve = []
+    curve = []
     for low in range(S_CURVE_FROM, 10):
         inside = tenth == low
         if inside.any():
-            s_curve.append({
+            curve.append({
                 "jaccard": f"{low / 10:.1f}-{(low + 1) / 10:.1f}",
                 "pairs": int(inside.sum()),
                 "found": round(float(was_found[inside].mean()), 3),
                 "predicted": round(float(chance[inside].mean()), 3),
             })  # fmt: skip
-    metrics = {
-        "precision": precision,
-        "recall": recall,
-        "docs_per_s": documents / min(seconds),
-        "datasketch_docs_per_s": documents / min(datasketch_seconds),
-        "speedup": min(datasketch_seconds) / min(seconds),
-        "datasketch_precision": datasketch_precision,
-        "datasketch_recall": datasketch_recall,
-        "candidate_agreement": len(np.intersect1d(ours, others)) / union if union else 1.0,
-        "expected_agreement": expected_agreement,
-        "documents": documents,
-        "shingles": x.shape[1],
-        "duplicate_pairs": len(truth),
-        "candidate_pairs": len(found),
-        "datasketch_candidate_pairs": len(theirs),
-        "base_rate": len(truth) / (documents * (documents - 1) / 2),  # a random pair's chance to be a duplicate
-        "bands": cfg.bands,
-        "rows": rows,
-        "lsh_threshold": lsh.threshold(cfg.bands, rows),
-        "estimate_mae": float(np.abs(minhash.estimate(signatures, near) - similarity).mean()) if len(near) else 0.0,
-        "s_curve": s_curve,
-    }
-    ctx.log(len(parts), precision=precision, recall=recall, docs_per_s=metrics["docs_per_s"])
-    return Result(metrics=metrics, throughput_unit="docs/s", throughput=metrics["docs_per_s"], steps=len(parts))
+    return curve
