@@ -36,9 +36,12 @@ VERDICTS = {
             "driver-supports-torch": "warn",
             "driver-supports-tensorflow": "warn",
             "gpu-arch-in-torch": "ok",
+            "torchvision-matches-torch": "ok",
             "torch-tf-coexist": "ok",
         },
     ),
+    "colab-t4-torch-upgraded": (False, "cu124", {"torchvision-matches-torch": "fail", "gpu-arch-in-torch": "ok"}),
+    "cpu-laptop-pypi-torchvision": (False, "cpu", {"torchvision-matches-torch": "fail"}),
     "colab-l4": (True, "cu124", {"bitsandbytes-gpu": "ok", "gpu-arch-in-torch": "ok"}),
     "colab-a100": (True, "cu124", {"bitsandbytes-gpu": "ok", "tensorflow-cudnn": "ok"}),
     "aistudio-v100-old-image": (
@@ -151,3 +154,20 @@ def test_table_output_says_the_verdict_and_the_row(cli):
     result = cli("doctor", "--probe", str(PROBES / "rtx5090-cu124-torch.json"))
     assert result.code == 1
     assert "gpu-arch-in-torch" in result.stdout and "recommended row: cu128" in result.stdout
+
+
+def test_a_torch_upgraded_past_its_torchvision_fails_with_both_exact_pins(cli):
+    code, report = doctor_json(cli, "--probe", str(PROBES / "colab-t4-torch-upgraded.json"))
+    check = next(c for c in report["checks"] if c["id"] == "torchvision-matches-torch")
+    assert code == 1 and check["status"] == "fail"
+    assert "torchvision 0.23.0+cu126 is built for torch 2.8.0, not 2.9.1" in check["message"]
+    assert "torchaudio 2.8.0+cu126 is built for torch 2.8.0, not 2.9.1" in check["message"]
+    assert "operator torchvision::nms does not exist" in check["message"]
+    assert check["fix"] == "pip install 'torchvision==0.24.1'; pip install 'torchaudio==2.9.1'"
+
+
+def test_pypis_torchvision_beside_a_cpu_torch_is_sent_to_the_cpu_index(cli):
+    _, report = doctor_json(cli, "--probe", str(PROBES / "cpu-laptop-pypi-torchvision.json"))
+    check = next(c for c in report["checks"] if c["id"] == "torchvision-matches-torch")
+    assert check["status"] == "fail" and "PyPI's CUDA build beside the CPU torch 2.13.0+cpu" in check["message"]
+    assert check["fix"] == "pip install 'torchvision==0.28.0' --index-url https://download.pytorch.org/whl/cpu"

@@ -9,10 +9,12 @@ import dataclasses
 
 import pytest
 
-from dlenv.doctor.probe import BitsandbytesInfo, Gpu, Packages, Probe, TensorflowInfo, TorchInfo
+from dlenv.doctor.companions import cuda_of_label
+from dlenv.doctor.probe import BitsandbytesInfo, CompanionInfo, Gpu, Packages, Probe, TensorflowInfo, TorchInfo
 from dlenv.doctor.report import Verdict
 from dlenv.doctor.rows import recommend
 from dlenv.doctor.rules import RULES, RuleContext, rule
+from dlenv.facts import paired_torchaudio, paired_torchvision
 
 T4 = Gpu(name="Tesla T4", compute_capability="7.5", memory_mib=15360)
 P100 = Gpu(name="Tesla P100-PCIE-16GB", compute_capability="6.0", memory_mib=16384)
@@ -67,6 +69,7 @@ def test_rules_are_registered_under_the_stable_ids_in_print_order():
         "driver-present",
         "driver-supports-torch",
         "gpu-arch-in-torch",
+        "torchvision-matches-torch",
         "driver-supports-tensorflow",
         "tensorflow-cudnn",
         "bitsandbytes-gpu",
@@ -391,3 +394,53 @@ def test_judging_a_row_reads_its_torch_not_the_installed_one(judge):
     assert judge("gpu-arch-in-torch", probe).status == "ok"
     status, message, _ = judge("gpu-arch-in-torch", probe, row="cu128")
     assert status == "fail" and "torch 2.10.0" in message
+
+
+# --- torchvision-matches-torch -------------------------------------------------------------------
+
+
+def vision(version: str, torch: str | None) -> CompanionInfo:
+    return CompanionInfo(version=version, cuda=cuda_of_label(version), torch=torch)
+
+
+def test_torchvision_built_for_the_installed_torch_passes(judge):
+    probe = gpu_machine(torch=TORCH_CU126, torchvision=vision("0.22.1+cu126", "2.7.1"))
+    verdict = judge("torchvision-matches-torch", probe)
+    assert verdict.status == "ok" and "torchvision 0.22.1+cu126" in verdict.message
+
+
+def test_torchvision_for_another_torch_release_fails_with_the_pin_from_torchs_index(judge):
+    probe = gpu_machine(torch=TORCH_CU126, torchvision=vision("0.21.0+cu126", "2.6.0"))
+    verdict = judge("torchvision-matches-torch", probe)
+    assert verdict.status == "fail" and "built for torch 2.6.0, not 2.7.1+cu126" in verdict.message
+    assert verdict.fix == "pip install 'torchvision==0.22.1' --index-url https://download.pytorch.org/whl/cu126"
+
+
+def test_torchvision_of_another_cuda_build_fails(judge):
+    probe = gpu_machine(torch=TORCH_CU126, torchvision=vision("0.22.1+cu118", "2.7.1"))
+    verdict = judge("torchvision-matches-torch", probe)
+    assert verdict.status == "fail" and "a cu118 build and torch 2.7.1+cu126 a cu126 one" in verdict.message
+
+
+def test_torchaudio_beside_a_torch_it_was_never_built_for_is_to_be_removed(judge):
+    probe = cpu_machine(torch=TORCH_CPU, torchaudio=vision("2.11.0+cpu", "2.11.0"))
+    verdict = judge("torchvision-matches-torch", probe)
+    assert verdict.status == "fail"
+    assert verdict.fix == "pip uninstall torchaudio (no torchaudio is built for torch 2.13.0: it stopped at 2.11)"
+
+
+def test_no_torchvision_or_torchaudio_skips_the_check(judge):
+    assert judge("torchvision-matches-torch", cpu_machine(torch=TORCH_CPU)).status == "skip"
+
+
+def test_torchvision_without_torch_fails_naming_the_torch_it_needs(judge):
+    verdict = judge("torchvision-matches-torch", cpu_machine(torchvision=vision("0.22.1", "2.7.1")))
+    assert verdict.status == "fail" and verdict.fix == "pip install 'torch==2.7.1'"
+
+
+@pytest.mark.parametrize(("torch", "torchvision", "torchaudio"), [
+    ("2.4.1", "0.19.1", "2.4.1"), ("2.7.1+cu118", "0.22.1", "2.7.1"), ("2.14.1", "0.29.1", None),
+    ("2.13.0+cpu", "0.28.0", None), ("2.11.0", "0.26.*", "2.11.0"),
+])  # fmt: skip
+def test_the_pairs_the_rows_need(torch, torchvision, torchaudio):
+    assert (paired_torchvision(torch), paired_torchaudio(torch)) == (torchvision, torchaudio)

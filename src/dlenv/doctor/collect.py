@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from dlenv.doctor.companions import companion
 from dlenv.doctor.probe import BitsandbytesInfo, Gpu, Packages, Probe, TensorflowInfo, TorchInfo
 from dlenv.facts import bitsandbytes_release, encode_cudnn
 from dlenv.paths import host_path
@@ -58,6 +59,8 @@ def collect(installed: Mapping[str, str] | None = None) -> Probe:
         gpu_expected=requested is not None and requested not in ("", "void", "none"),
         packages=Packages(
             torch=torch,
+            torchvision=companion("torchvision", installed),
+            torchaudio=companion("torchaudio", installed),
             tensorflow=_tensorflow(installed),
             bitsandbytes=_bitsandbytes(installed, torch.cuda if torch else None),
         ),

@@ -65,9 +65,21 @@ class BitsandbytesInfo:
 
 
 @dataclass(frozen=True)
+class CompanionInfo:
+    """torchvision or torchaudio: compiled against one torch release and one CUDA build."""
+
+    __pydantic_config__ = FORBID_EXTRA
+    version: PackageVersion  # with its local build label when it has one: 0.22.1+cu126, 0.28.0+cpu
+    cuda: CudaVersion | None = None  # from that label; None for +cpu or an unlabelled (PyPI) wheel
+    torch: PackageVersion | None = None  # the torch its metadata requires (Requires-Dist: torch==X)
+
+
+@dataclass(frozen=True)
 class Packages:
     __pydantic_config__ = FORBID_EXTRA
     torch: TorchInfo | None = None
+    torchvision: CompanionInfo | None = None
+    torchaudio: CompanionInfo | None = None
     tensorflow: TensorflowInfo | None = None
     bitsandbytes: BitsandbytesInfo | None = None
 

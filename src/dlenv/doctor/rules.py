@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from dlenv.doctor import arch
-from dlenv.doctor.probe import Gpu, Packages, Probe
+from dlenv.doctor.companions import COMPANIONS
+from dlenv.doctor.probe import CompanionInfo, Gpu, Packages, Probe
 from dlenv.doctor.report import Check, Status, Verdict, fail, ok, skip, warn
 from dlenv.doctor.rows import Recommendation, install_fix, row_packages, row_verdict
 from dlenv.facts import (
@@ -23,6 +24,9 @@ from dlenv.facts import (
     decode_cudnn,
     major_minor,
     minor_version_driver,
+    paired_torchaudio,
+    paired_torchvision,
+    release_tuple,
     tensorflow_release,
     toolkit_driver,
     version_tuple,
@@ -73,6 +77,42 @@ def run_rules(ctx: RuleContext) -> tuple[Check, ...]:
 
 
 # --- helpers --------------------------------------------------------------------------------------
+
+
+def release_of(version: str) -> str:
+    """'2.7.1+cu126' -> '2.7.1'."""
+    return ".".join(map(str, release_tuple(version)))
+
+
+def _label(version: str) -> str | None:
+    """A wheel's local build label: '2.7.1+cu126' -> 'cu126'; None for PyPI's unlabelled wheels."""
+    return version.partition("+")[2] or None
+
+
+def companion_mismatch(name: str, info: CompanionInfo, torch_version: str) -> str | None:
+    """Why `name` (torchvision or torchaudio) cannot load beside torch `torch_version`, or None."""
+    built_for = info.torch
+    if built_for is None:  # metadata unreadable: the facts table says which torch it pairs with
+        paired = paired_torchvision(torch_version) if name == "torchvision" else paired_torchaudio(torch_version)
+        built_for = torch_version if paired == release_of(info.version) else None
+    if built_for is None or release_of(built_for) != release_of(torch_version):
+        return f"{name} {info.version} is built for torch {built_for or 'another release'}, not {torch_version}"
+    torch_label, label = _label(torch_version), _label(info.version)
+    if torch_label and label and torch_label != label:
+        return f"{name} {info.version} is a {label} build and torch {torch_version} a {torch_label} one"
+    if torch_label == "cpu" and label is None:  # PyPI's Linux wheels of torchvision are CUDA builds
+        return f"{name} {info.version} is PyPI's CUDA build beside the CPU torch {torch_version}"
+    return None
+
+
+def companion_fix(name: str, torch_version: str) -> str:
+    """The exact pin of `name` for the installed torch, from torch's own index when it has a build label."""
+    paired = paired_torchvision(torch_version) if name == "torchvision" else paired_torchaudio(torch_version)
+    if paired is None:
+        return f"pip uninstall {name} (no {name} is built for torch {release_of(torch_version)}: it stopped at 2.11)"
+    label = _label(torch_version)
+    index = f" --index-url https://download.pytorch.org/whl/{label}" if label else ""
+    return f"pip install '{name}=={paired}'{index}"
 
 
 def _recommended_fix(ctx: RuleContext, fallback: str) -> str:
@@ -220,6 +260,23 @@ def gpu_arch_in_torch(ctx: RuleContext) -> Verdict:
         fix = _recommended_fix(ctx, "no matrix row has kernels for this GPU: use the cpu row")
         return fail("; ".join(problems), fix)
     return ok(f"torch {torch.version} runs " + ", ".join(notes))
+
+
+@rule("torchvision-matches-torch")
+def torchvision_matches_torch(ctx: RuleContext) -> Verdict:
+    torch = ctx.packages.torch
+    installed = {name: getattr(ctx.packages, name) for name in COMPANIONS if getattr(ctx.packages, name)}
+    if not installed:
+        return skip("neither torchvision nor torchaudio is installed")
+    if torch is None:
+        name, info = next(iter(installed.items()))
+        return fail(f"{name} {info.version} is installed without torch", f"pip install 'torch=={info.torch or '...'}'")
+    problems = {name: why for name, info in installed.items() if (why := companion_mismatch(name, info, torch.version))}
+    if problems:
+        message = "; ".join(problems.values())
+        message += ': importing it fails with "operator torchvision::nms does not exist" or an undefined symbol'
+        return fail(message, "; ".join(companion_fix(name, torch.version) for name in problems))
+    return ok(", ".join(f"{name} {info.version}" for name, info in installed.items()) + f" match torch {torch.version}")
 
 
 @rule("driver-supports-tensorflow")

@@ -178,3 +178,30 @@ def peak_half_tflops(device_name: str) -> float | None:
         if re.search(gpu["match"], device_name, re.IGNORECASE):
             return float(gpu["half_tflops"])
     return None
+
+
+# --- torchvision and torchaudio -------------------------------------------------------------------
+
+
+@cache
+def _companions() -> dict[str, Any]:
+    return _load("torchvision.toml")
+
+
+def paired_torchvision(torch_version: str) -> str:
+    """The torchvision release built for torch `torch_version` ('2.7.1+cu126' -> '0.22.1'); for a torch
+    the table does not list, the same series (torch 2.N pairs with torchvision 0.(N+15)) as '0.26.*'."""
+    release = ".".join(map(str, release_tuple(torch_version)))
+    known = _companions()["torchvision"].get(release)
+    if known:
+        return known
+    major, minor = release_tuple(torch_version)[:2]
+    return f"0.{minor + 15}.*" if major == 2 else "?"
+
+
+def paired_torchaudio(torch_version: str) -> str | None:
+    """torchaudio shares torch's version number; None where no torchaudio is built for that torch."""
+    release = release_tuple(torch_version)
+    if release[:2] > version_tuple(_companions()["torchaudio_last"]):
+        return None
+    return ".".join(map(str, release))
