@@ -403,23 +403,16 @@ def vision(version: str, torch: str | None) -> CompanionInfo:
     return CompanionInfo(version=version, cuda=cuda_of_label(version), torch=torch)
 
 
-def test_torchvision_built_for_the_installed_torch_passes(judge):
-    probe = gpu_machine(torch=TORCH_CU126, torchvision=vision("0.22.1+cu126", "2.7.1"))
-    verdict = judge("torchvision-matches-torch", probe)
-    assert verdict.status == "ok" and "torchvision 0.22.1+cu126" in verdict.message
-
-
-def test_torchvision_for_another_torch_release_fails_with_the_pin_from_torchs_index(judge):
-    probe = gpu_machine(torch=TORCH_CU126, torchvision=vision("0.21.0+cu126", "2.6.0"))
-    verdict = judge("torchvision-matches-torch", probe)
-    assert verdict.status == "fail" and "built for torch 2.6.0, not 2.7.1+cu126" in verdict.message
-    assert verdict.fix == "pip install 'torchvision==0.22.1' --index-url https://download.pytorch.org/whl/cu126"
-
-
-def test_torchvision_of_another_cuda_build_fails(judge):
-    probe = gpu_machine(torch=TORCH_CU126, torchvision=vision("0.22.1+cu118", "2.7.1"))
-    verdict = judge("torchvision-matches-torch", probe)
-    assert verdict.status == "fail" and "a cu118 build and torch 2.7.1+cu126 a cu126 one" in verdict.message
+@pytest.mark.parametrize(("torchvision", "status", "said"), [
+    (vision("0.22.1+cu126", "2.7.1"), "ok", "torchvision 0.22.1+cu126 match torch 2.7.1+cu126"),
+    (vision("0.21.0+cu126", "2.6.0"), "fail", "built for torch 2.6.0, not 2.7.1+cu126"),
+    (vision("0.22.1+cu118", "2.7.1"), "fail", "a cu118 build and torch 2.7.1+cu126 a cu126 one"),
+])  # fmt: skip
+def test_torchvision_must_be_built_for_the_installed_torch_release_and_cuda(judge, torchvision, status, said):
+    verdict = judge("torchvision-matches-torch", gpu_machine(torch=TORCH_CU126, torchvision=torchvision))
+    assert verdict.status == status and said in verdict.message
+    if status == "fail":  # the pair of torch 2.7.1, from torch's own index
+        assert verdict.fix == "pip install 'torchvision==0.22.1' --index-url https://download.pytorch.org/whl/cu126"
 
 
 def test_torchaudio_beside_a_torch_it_was_never_built_for_is_to_be_removed(judge):
