@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from dlenv.errors import DlenvError
@@ -66,7 +67,7 @@ class AdapterConfig:
 
     def _require_shipped_base(self, base_tasks: list[str]) -> None:
         """The shipped base knows its own tasks in its own shape; other ones need pretraining."""
-        recipe = json.loads((SHIPPED_BASE / "dlenv-base.json").read_text(encoding="utf-8"))
+        recipe = shipped_recipe()
         shipped = {"base_tasks": ",".join(recipe["tasks"]), **recipe["shape"]}
         wanted = {
             "base_tasks": ",".join(base_tasks),
@@ -81,3 +82,9 @@ class AdapterConfig:
 
 
 SMOKE = {"steps": 60, "eval_examples": 100}
+
+
+@cache
+def shipped_recipe() -> dict:
+    """How the shipped base was made: its shape, tasks, steps and learning rate (tiny_base/dlenv-base.json)."""
+    return json.loads((SHIPPED_BASE / "dlenv-base.json").read_text(encoding="utf-8"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 # What a bar may call besides the metrics' names.
@@ -22,14 +23,16 @@ class Bar:
     expression: str  # one comparison: LEFT OP RIGHT
 
     def __post_init__(self) -> None:
-        node = ast.parse(self.expression, mode="eval").body
-        if not (isinstance(node, ast.Compare) and len(node.ops) == 1):
+        if not (isinstance(self._tree, ast.Compare) and len(self._tree.ops) == 1):
             raise ValueError(f"a bar is one comparison, LEFT OP RIGHT: {self.expression!r}")
 
+    @cached_property
+    def _tree(self) -> ast.expr:
+        return ast.parse(self.expression, mode="eval").body
+
     def _parts(self) -> tuple[ast.expr, ast.cmpop, ast.expr]:
-        node = ast.parse(self.expression, mode="eval").body
-        assert isinstance(node, ast.Compare)
-        return node.left, node.ops[0], node.comparators[0]
+        assert isinstance(self._tree, ast.Compare)
+        return self._tree.left, self._tree.ops[0], self._tree.comparators[0]
 
     def sides(self, metrics: Mapping[str, Any]) -> tuple[Any, Any]:
         """The values of LEFT and RIGHT on a run's metrics."""
@@ -37,7 +40,7 @@ class Bar:
         return _evaluate(left, metrics), _evaluate(right, metrics)
 
     def holds(self, metrics: Mapping[str, Any]) -> bool:
-        return bool(_evaluate(ast.parse(self.expression, mode="eval").body, metrics))
+        return bool(_evaluate(self._tree, metrics))
 
     @property
     def against_literal(self) -> bool:
