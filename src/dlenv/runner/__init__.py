@@ -126,19 +126,20 @@ def checkpoint_interval(given: int | None, steps: int) -> int:
 def run(name: str, options: RunOptions, progress: Any = None) -> tuple[Path, dict[str, Any]]:
     """Run lesson `name`; returns OUT/metrics.json's path and content."""
     cfg = lesson_config(name, options)
-    module = load_lesson(name)
     # A lesson counts in steps (optimizer updates) or in its own unit (hparam: trials), as its Config says.
     steps = options.steps if options.steps is not None else getattr(cfg, "steps", None) or cfg.trials
     if steps < 1:
         raise DlenvError(f"--steps {steps}: must be at least 1")
     out = options.out or Path("runs") / name
+    every = checkpoint_interval(options.checkpoint_every, steps)
+    module = load_lesson(name)  # every setting checked: only now the framework loads
     ctx = Context(
         lesson=name,
         out=out,
         device=resolve_device(options.device, lesson_framework(name)),
         seed=options.seed,
         steps=steps,
-        checkpoint_every=checkpoint_interval(options.checkpoint_every, steps),
+        checkpoint_every=every,
         resume=options.resume,
         smoke=options.smoke,
         divergence_hint=config_builder.divergence_hint(cfg),
