@@ -13,9 +13,14 @@ COMPANIONS = ("torchvision", "torchaudio")
 _EXACT_TORCH = re.compile(r"^torch\s*\(?==\s*([0-9][^;,)\s]*)")  # "torch==2.7.1" or "torch (==2.7.1)"
 
 
+def build_label(version: str) -> str | None:
+    """A wheel's local build label: '2.7.1+cu126' -> 'cu126'; None for PyPI's unlabelled wheels."""
+    return version.partition("+")[2] or None
+
+
 def cuda_of_label(version: str) -> str | None:
     """'0.22.1+cu126' -> '12.6'; '+cpu', '+rocm6.2' or no label -> None."""
-    match = re.search(r"\+cu(\d+)(\d)$", version)
+    match = re.fullmatch(r"cu(\d+)(\d)", build_label(version) or "")
     return f"{match[1]}.{match[2]}" if match else None
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from dlenv.doctor import arch
-from dlenv.doctor.companions import COMPANIONS
+from dlenv.doctor.companions import COMPANIONS, build_label
 from dlenv.doctor.probe import CompanionInfo, Gpu, Packages, Probe
 from dlenv.doctor.report import Check, Status, Verdict, fail, ok, skip, warn
 from dlenv.doctor.rows import Recommendation, install_fix, row_packages, row_verdict
@@ -84,11 +84,6 @@ def release_of(version: str) -> str:
     return ".".join(map(str, release_tuple(version)))
 
 
-def _label(version: str) -> str | None:
-    """A wheel's local build label: '2.7.1+cu126' -> 'cu126'; None for PyPI's unlabelled wheels."""
-    return version.partition("+")[2] or None
-
-
 def companion_mismatch(name: str, info: CompanionInfo, torch_version: str) -> str | None:
     """Why `name` (torchvision or torchaudio) cannot load beside torch `torch_version`, or None."""
     built_for = info.torch
@@ -97,7 +92,7 @@ def companion_mismatch(name: str, info: CompanionInfo, torch_version: str) -> st
         built_for = torch_version if paired == release_of(info.version) else None
     if built_for is None or release_of(built_for) != release_of(torch_version):
         return f"{name} {info.version} is built for torch {built_for or 'another release'}, not {torch_version}"
-    torch_label, label = _label(torch_version), _label(info.version)
+    torch_label, label = build_label(torch_version), build_label(info.version)
     if torch_label and label and torch_label != label:
         return f"{name} {info.version} is a {label} build and torch {torch_version} a {torch_label} one"
     if torch_label == "cpu" and label is None:  # PyPI's Linux wheels of torchvision are CUDA builds
@@ -110,7 +105,7 @@ def companion_fix(name: str, torch_version: str) -> str:
     paired = paired_torchvision(torch_version) if name == "torchvision" else paired_torchaudio(torch_version)
     if paired is None:
         return f"pip uninstall {name} (no {name} is built for torch {release_of(torch_version)}: it stopped at 2.11)"
-    label = _label(torch_version)
+    label = build_label(torch_version)
     index = f" --index-url https://download.pytorch.org/whl/{label}" if label else ""
     return f"pip install '{name}=={paired}'{index}"
 
