@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 from support import ROOT
 
+import dlenv.bootstrap
 from dlenv.bootstrap import plan_install, run, summary
 from dlenv.mirrors import mirror_environment
 from dlenv.platforms.profiles import ORDER
+from dlenv.requirements import constraints
 
 
 @pytest.fixture
@@ -115,6 +117,72 @@ def test_without_torch_the_rows_torch_comes_from_its_index(matrix):
     assert plan.index_urls == ("https://download.pytorch.org/whl/cpu",)
     assert "transformers[torch]==5.20.2" in plan.requirements
     assert not any(r.startswith("tensorflow") for r in plan.requirements)  # only the Keras lessons ask for it
+
+
+def test_the_platforms_torchvision_and_torchaudio_are_kept_with_its_torch(matrix):
+    installed = {"torch": "2.6.0", "torchvision": "0.21.0", "torchaudio": "2.6.0", "numpy": "2.1.3"}
+    plan = plan_install(installed, "12.4", matrix, matrix.row("cu126"))
+    assert plan.constraints == ("torch==2.6.0", "torchvision==0.21.0", "torchaudio==2.6.0", "numpy==2.1.3")
+    assert plan.keep == ("torch==2.6.0", "torchvision==0.21.0", "torchaudio==2.6.0")  # numpy: the bootstrap's run only
+    assert not any(r.startswith(("torch", "torchvision", "torchaudio")) for r in plan.requirements)
+
+
+def test_a_platform_torch_without_torchvision_gets_none_added(matrix):
+    # the row's torchvision requires the row's torch exactly: installing it would replace the platform's
+    plan = plan_install({"torch": "2.11.0"}, "12.8", matrix, matrix.row("cu128"))
+    assert not any(r.startswith("torchvision") for r in plan.requirements)
+    assert plan.keep == ("torch==2.11.0",)
+
+
+def test_without_torch_the_rows_whole_build_comes_in_under_its_constraints(matrix):
+    row = matrix.row("cu126")
+    plan = plan_install({"numpy": "2.1.3"}, None, matrix, row)
+    assert plan.requirements[:3] == ("torch==2.7.1", "torchvision==0.22.1", "torchaudio==2.7.1")
+    assert plan.keep == tuple(constraints(row))  # the lines of envs/constraints/cu126.txt
+    assert "nvidia-cudnn-cu12==9.5.1.17" in plan.constraints and "numpy==2.1.3" in plan.constraints
+    rendered = (ROOT / "envs" / "constraints" / "cu126.txt").read_text(encoding="utf-8")
+    assert [line for line in rendered.splitlines() if not line.startswith("#")] == list(plan.keep)
+
+
+def test_a_stray_torchvision_without_torch_is_replaced_by_the_rows(matrix):
+    plan = plan_install({"torchvision": "0.20.0"}, None, matrix, matrix.row("cpu"))
+    assert plan.requirements[:2] == ("torch==2.13.0+cpu", "torchvision==0.28.0+cpu")
+    assert "torchvision==0.20.0" not in plan.constraints and "torchvision==0.28.0+cpu" in plan.constraints
+
+
+def test_later_installs_are_held_through_pip_constraint(machine, environ, matrix, monkeypatch):
+    installs = []
+    monkeypatch.setattr(dlenv.bootstrap, "installed_versions", lambda: {"torch": "2.7.1", "torchvision": "0.22.1"})
+    monkeypatch.setattr(dlenv.bootstrap, "_pip_install", installs.append)
+    environ.pop("PIP_CONSTRAINT", None)
+    machine()
+    report = run(matrix)
+    assert installs and report.constraints_file is not None
+    assert environ["PIP_CONSTRAINT"] == str(report.constraints_file) == report.environment["PIP_CONSTRAINT"]
+    pins = [line for line in report.constraints_file.read_text().splitlines() if not line.startswith("#")]
+    assert pins == ["torch==2.7.1", "torchvision==0.22.1"]
+    assert f"later pip installs keep torch==2.7.1 torchvision==0.22.1: PIP_CONSTRAINT={report.constraints_file}" in (
+        summary(report)
+    )
+
+
+def test_the_users_own_pip_constraint_is_kept(machine, environ, matrix, monkeypatch):
+    monkeypatch.setattr(dlenv.bootstrap, "installed_versions", lambda: {"torch": "2.7.1"})
+    monkeypatch.setattr(dlenv.bootstrap, "_pip_install", lambda plan: None)
+    machine()
+    environ["PIP_CONSTRAINT"] = "/mine.txt"
+    report = run(matrix)
+    assert environ["PIP_CONSTRAINT"] == "/mine.txt" and "PIP_CONSTRAINT" not in report.environment
+    assert f"only with: export PIP_CONSTRAINT={report.constraints_file}" in summary(report)
+
+
+def test_a_dry_run_writes_nothing_and_says_where_the_pins_would_go(machine, environ, matrix, monkeypatch):
+    monkeypatch.setattr(dlenv.bootstrap, "installed_versions", lambda: {"torch": "2.7.1"})
+    environ.pop("PIP_CONSTRAINT", None)
+    machine()
+    report = run(matrix, install=False)
+    assert report.constraints_file is None and "PIP_CONSTRAINT" not in environ
+    assert "to keep in later pip installs (PIP_CONSTRAINT=" in summary(report)
 
 
 @pytest.mark.parametrize("name", ORDER)

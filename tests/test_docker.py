@@ -58,6 +58,21 @@ def test_dockerfile_starts_from_the_rows_base_image(matrix):
         assert f"COPY envs/requirements/{row.name}.txt /tmp/requirements.txt" in lines
 
 
+def test_every_later_pip_install_in_the_image_is_held_to_the_rows_constraints(matrix):
+    for row in matrix.rows.values():
+        lines = (ROOT / "docker" / row.name / "Dockerfile").read_text().splitlines()
+        copy = f"COPY envs/constraints/{row.name}.txt /etc/dlenv/constraints.txt"
+        env = "ENV PIP_CONSTRAINT=/etc/dlenv/constraints.txt"
+        assert copy in lines and env in lines, row.name
+        assert lines.index(copy) < lines.index(env)
+        # after the TensorFlow environment (its own cuDNN), before dlenv's own install and the learner's
+        tf = [i for i, line in enumerate(lines) if "/opt/venv-tf/bin/pip install" in line]
+        assert all(i < lines.index(env) for i in tf), row.name
+        dlenv_install = next(i for i, line in enumerate(lines) if '"/opt/dlenv[lessons]"' in line)
+        assert lines.index(env) < dlenv_install, row.name
+        assert any("-c /etc/dlenv/constraints.txt" in line for line in lines), row.name  # the row's own install too
+
+
 def test_compose_is_valid_and_the_gpu_service_reserves_gpus(matrix):
     config = compose_config({})
     lesson = config["services"]["lesson"]

@@ -7,7 +7,7 @@ import json
 import pytest
 from support import ROOT
 
-from dlenv.facts import cuda_facts, version_tuple
+from dlenv.facts import cuda_facts, paired_torchaudio, paired_torchvision, version_tuple
 from dlenv.lessons_catalog import lessons_dir
 
 JSON_KEYS = {
@@ -20,6 +20,9 @@ JSON_KEYS = {
     "torch",
     "torch_index",
     "torch_arch",
+    "torchvision",
+    "torchaudio",
+    "no_torchaudio_reason",
     "tensorflow",
     "transformers",
     "peft",
@@ -28,6 +31,7 @@ JSON_KEYS = {
     "lessons",
 }
 MATRIX_TEXT = (ROOT / "envs" / "matrix.toml").read_text(encoding="utf-8")
+GPU_ROW_LINE = MATRIX_TEXT[: MATRIX_TEXT.index('gpu_row = "cu128"')].count("\n") + 1
 
 
 def arch(value: str) -> tuple[int, ...]:
@@ -96,6 +100,26 @@ def test_every_row_without_tensorflow_says_why(matrix):
     assert matrix.row("cu130").tensorflow is None  # compat.md §3: no TF build for CUDA 13
 
 
+def test_every_rows_torchvision_and_torchaudio_are_its_torchs_builds(matrix):
+    # pytorch/vision README's version table, as src/dlenv/facts/torchvision.toml holds it
+    expected = {
+        "cpu": ("0.28.0+cpu", None),
+        "cu118": ("0.22.1+cu118", "2.7.1+cu118"),
+        "cu121": ("0.19.1", "2.4.1"),
+        "cu124": ("0.21.0", "2.6.0"),
+        "cu126": ("0.22.1", "2.7.1"),
+        "cu128": ("0.25.0", "2.10.0"),
+        "cu130": ("0.29.1", None),  # 0.29.0 requires torch==2.14.0 exactly
+    }
+    assert {name: (row.torchvision, row.torchaudio) for name, row in matrix.rows.items()} == expected
+    for row in matrix.rows.values():
+        assert row.torchvision == paired_torchvision(row.torch) + row.torch_label, row.name
+        audio = paired_torchaudio(row.torch)
+        assert row.torchaudio == (audio + row.torch_label if audio else None), row.name
+        # torchaudio ended with 2.11: the rows past it say so
+        assert (row.torchaudio is None) == bool(row.no_torchaudio_reason), row.name
+
+
 def test_base_image_cuda_and_python_match_the_row(matrix):
     for row in matrix.rows.values():
         if row.cuda:
@@ -145,7 +169,7 @@ def edit(old: str, new: str, count: int = 1) -> str:
 
 
 BAD_MATRICES = {
-    "malformed": (edit('gpu_row = "cu128"', 'gpu_row = "cu128'), "line 38"),
+    "malformed": (edit('gpu_row = "cu128"', 'gpu_row = "cu128'), f"line {GPU_ROW_LINE}"),
     "unknown field": (
         edit('torch = "2.10.0"', 'tourch = "2.10.0"'),
         "row 'cu128': unknown field 'tourch': did you mean 'torch'?",
@@ -167,6 +191,34 @@ BAD_MATRICES = {
     ),
     "bad version": (edit('peft = "0.21.2"', 'peft = "latest"'), "row 'cpu': field 'peft'"),
     "tf without env": (edit('tensorflow_env = "shared"\n', ""), "row 'cpu': field 'tensorflow_env' is required"),
+    "torchvision of another torch": (
+        edit('torchvision = "0.25.0"', 'torchvision = "0.24.1"'),
+        "row 'cu128': field 'torchvision' must be 0.25.0, the build for torch 2.10.0",
+    ),
+    "torchvision without torch's label": (
+        edit('torchvision = "0.22.1+cu118"', 'torchvision = "0.22.1"'),
+        "row 'cu118': field 'torchvision' must be 0.22.1+cu118, the build for torch 2.7.1+cu118",
+    ),
+    "torchaudio of another torch": (
+        edit('torchaudio = "2.6.0"', 'torchaudio = "2.5.1"'),
+        "row 'cu124': field 'torchaudio' must be 2.6.0, the build for torch 2.6.0",
+    ),
+    "torchaudio that was never built": (
+        edit('torchvision = "0.29.1"', 'torchvision = "0.29.1"\ntorchaudio = "2.14.1"'),
+        "row 'cu130': field 'torchaudio': no torchaudio is built for torch 2.14.1",
+    ),
+    "torchaudio left out where one is built": (
+        edit('torchaudio = "2.10.0"', ""),
+        "row 'cu128': field 'torchaudio' must be 2.10.0, the build for torch 2.10.0",
+    ),
+    "no torchaudio without a reason": (
+        edit('no_torchaudio_reason = "torchaudio ended with 2.11: no release is built for torch 2.14.1"', ""),
+        "row 'cu130': field 'no_torchaudio_reason' is required when 'torchaudio' is absent",
+    ),
+    "torch missing from the torchvision facts": (
+        edit('torch = "2.10.0"', 'torch = "2.11.0"'),
+        "row 'cu128': field 'torchvision': torch 2.11.0 is not in src/dlenv/facts/torchvision.toml",
+    ),
     "default row unknown": (
         edit('gpu_row = "cu128"', 'gpu_row = "cu129"'),
         "gpu_row 'cu129' is not a CUDA row: did you mean 'cu128'?",

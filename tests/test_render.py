@@ -59,9 +59,30 @@ def test_a_removed_row_leaves_no_orphan_files(cli, project_copy):
     assert not (project_copy / "envs" / "requirements" / "cu121.txt").exists()
 
 
+def test_a_removed_row_leaves_no_orphan_constraints_file(cli, project_copy):
+    matrix_file = project_copy / "envs" / "matrix.toml"
+    text = matrix_file.read_text()
+    matrix_file.write_text(text[: text.index("[rows.cu121]")] + text[text.index("[rows.cu124]") :])
+    check = cli("render", "--check", "--root", str(project_copy))
+    assert "envs/constraints/cu121.txt" in check.stderr
+    cli("render", "--root", str(project_copy))
+    assert not (project_copy / "envs" / "constraints" / "cu121.txt").exists()
+    assert (project_copy / "envs" / "constraints" / "cu124.txt").exists()
+
+
+def test_a_hand_edited_constraints_file_fails_the_check_and_is_repaired(cli, project_copy):
+    constraints = project_copy / "envs" / "constraints" / "cu126.txt"
+    constraints.write_text(constraints.read_text().replace("torchvision==0.22.1", "torchvision==0.22.0"))
+    check = cli("render", "--check", "--root", str(project_copy))
+    assert check.code == 1 and "envs/constraints/cu126.txt" in check.stderr
+    cli("render", "--root", str(project_copy))
+    assert "torchvision==0.22.1\n" in constraints.read_text()
+
+
 def test_readme_tables_list_every_row_in_both_languages(matrix):
     for readme in ("README.md", "README.zh-CN.md"):
         text = (ROOT / readme).read_text(encoding="utf-8")
-        for name in matrix.rows:
+        for name, row in matrix.rows.items():
             assert f"| `{name}` |" in text, (readme, name)
+            assert f"| {row.torch} | {row.torchvision} / {row.torchaudio or '—'} |" in text, (readme, name)
     assert "独立环境" in (ROOT / "README.zh-CN.md").read_text(encoding="utf-8")

@@ -32,6 +32,20 @@ def test_requirements_pin_every_package_of_the_row(matrix):
         assert (f"--extra-index-url {row.torch_index}" in text) == bool(row.torch_index)
 
 
+def test_torchvision_and_torchaudio_follow_torch_in_every_rendered_file(matrix):
+    for row in matrix.rows.values():
+        builds = [f"torch=={row.torch}", f"torchvision=={row.torchvision}"]
+        builds += [f"torchaudio=={row.torchaudio}"] if row.torchaudio else []
+        requirements = (ROOT / "envs" / "requirements" / f"{row.name}.txt").read_text().splitlines()
+        first = requirements.index(builds[0])
+        assert requirements[first : first + len(builds)] == builds, row.name  # right after torch
+        assert ("torchaudio" in "".join(requirements)) == bool(row.torchaudio), row.name
+        conda = (ROOT / "envs" / "conda" / f"{row.name}.yml").read_text()
+        assert all(f"      - {line}\n" in conda for line in builds), row.name
+        dockerfile = (ROOT / "docker" / row.name / "Dockerfile").read_text()
+        assert f"COPY envs/requirements/{row.name}.txt /tmp/requirements.txt" in dockerfile  # the file with the pins
+
+
 def test_tensorflow_joins_torch_only_where_the_row_shares(matrix):
     for row in matrix.rows.values():
         main = pins((ROOT / "envs" / "requirements" / f"{row.name}.txt").read_text().splitlines())

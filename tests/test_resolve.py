@@ -8,6 +8,7 @@ import json
 import pytest
 from wheels import make_wheel
 
+from dlenv.facts import paired_torchaudio, paired_torchvision
 from dlenv.matrix import Row
 from dlenv.resolve import Indexes, check_row, conflict_line, uv_binary
 
@@ -34,6 +35,13 @@ def index(tmp_path_factory):
     make_wheel(folder, "torch", "2.6.0", ["nvidia-cuda-runtime-cu12==12.4.127", "nvidia-nccl-cu12==2.26.2"])
     make_wheel(folder, "torch", "2.7.1", ["nvidia-cuda-runtime-cu12==12.6.77", "nvidia-nccl-cu12==2.26.2"])
     make_wheel(folder, "torch", "2.13.0+cpu")
+    make_wheel(folder, "torch", "2.7.0", ["nvidia-cuda-runtime-cu12==12.6.77"])
+    # each torchvision and torchaudio requires its torch exactly, as the real wheels do
+    for torch, vision, audio in [("2.6.0", "0.21.0", "2.6.0"), ("2.7.1", "0.22.1", "2.7.1"), ("2.7.0", "0.22.0", None)]:
+        make_wheel(folder, "torchvision", vision, [f"torch=={torch}"])
+        if audio:
+            make_wheel(folder, "torchaudio", audio, [f"torch=={torch}"])
+    make_wheel(folder, "torchvision", "0.28.0+cpu", ["torch==2.13.0"])
     make_wheel(
         folder,
         "tensorflow",
@@ -58,6 +66,7 @@ def index(tmp_path_factory):
 
 
 def row(**fields) -> Row:
+    """A row like the checkout's cu126, with `fields` changed; torchvision and torchaudio follow its torch."""
     base = dict(
         name="cu126",
         cuda="12.6",
@@ -74,7 +83,12 @@ def row(**fields) -> Row:
         trl="1.16.0",
         bitsandbytes="0.50.2",
     )
-    return Row(**{**base, **fields})
+    merged = {**base, **fields}
+    label = merged["torch"][len(merged["torch"].split("+")[0]) :]
+    audio = paired_torchaudio(merged["torch"])
+    merged.setdefault("torchvision", paired_torchvision(merged["torch"]) + label)
+    merged.setdefault("torchaudio", audio + label if audio else None)
+    return Row(**merged)
 
 
 def test_a_row_whose_pins_co_install_is_ok(index):
@@ -82,6 +96,23 @@ def test_a_row_whose_pins_co_install_is_ok(index):
     assert outcome.ok, outcome
     assert outcome.detail.endswith("CUDA runtime 12.6")
     assert outcome.pins["tensorflow"] == "2.20.0" and outcome.pins["nvidia-nccl-cu12"] == "2.26.2"
+    assert (outcome.pins["torchvision"], outcome.pins["torchaudio"]) == ("0.22.1", "2.7.1")
+
+
+def test_a_torchvision_built_for_another_torch_fails_naming_both(index):
+    # torchvision 0.22.0 requires torch==2.7.0: beside the row's torch 2.7.1 no environment exists
+    (outcome,) = check_row(row(torchvision="0.22.0"), [PY], index)
+    assert outcome.status == "conflict" and "\n" not in outcome.detail
+    assert "torchvision==0.22.0 depends on torch==2.7.0" in outcome.detail and "torch==2.7.1" in outcome.detail
+
+
+def test_a_torchvision_of_another_build_than_the_row_is_caught(index, tmp_path):
+    # a folder of cu118 wheels beside a PyPI row: torchvision==0.22.1 also matches 0.22.1+cu118, which wins
+    make_wheel(tmp_path, "torchvision", "0.22.1+cu118", ["torch==2.7.1"])
+    indexes = Indexes(find_links=(*index.find_links, str(tmp_path)), no_index=True)
+    (outcome,) = check_row(row(), [PY], indexes)
+    assert outcome.status == "wrong-build"
+    assert outcome.detail == "resolved torchvision==0.22.1+cu118, the row pins torchvision==0.22.1"
 
 
 def test_a_conflict_is_one_readable_line_naming_both_sides(index):
@@ -112,7 +143,7 @@ def test_cpu_row_must_resolve_to_a_torch_without_cuda(index):
     )
     (outcome,) = check_row(cpu, [PY], index)
     assert outcome.ok and outcome.detail.endswith("no CUDA libraries")
-    cuda_torch = dataclasses.replace(cpu, torch="2.7.1", torch_index=None)
+    cuda_torch = dataclasses.replace(cpu, torch="2.7.1", torch_index=None, torchvision="0.22.1")
     (outcome,) = check_row(cuda_torch, [PY], index)
     assert outcome.status == "wrong-cuda"
 
@@ -173,7 +204,7 @@ def test_cli_checks_a_row_offline_against_local_wheels(cli, index, tmp_path):
                 "env": "cu126",
                 "python": "3.12",
                 "status": "ok",
-                "detail": "9 packages, CUDA runtime 12.6",
+                "detail": "11 packages, CUDA runtime 12.6",
             }
         ],
     }

@@ -3,8 +3,11 @@
 1. detect the platform; 2. point the caches at its persistent storage and, where the network needs it,
 the tools at mirrors (before huggingface_hub is imported: it reads HF_ENDPOINT once); 3. load the
 credentials the platform holds into the environment the libraries read; 4. install what the lessons
-need and is missing — never replacing the platform's torch, TensorFlow or numpy (pip runs under a
-constraint that pins them); 5. ask the doctor.
+need and is missing — never replacing the platform's torch (with its torchvision and torchaudio),
+TensorFlow or numpy (pip runs under a constraint that pins them); where no torch is installed, the
+row's torch, torchvision and cuDNN come in under the row's constraints (envs/constraints/<row>.txt);
+5. write what later installs must keep to a constraints file and point PIP_CONSTRAINT at it, so a
+`%pip install torchvision` in the next cell cannot replace torch; 6. ask the doctor.
 """
 
 from __future__ import annotations
@@ -21,13 +24,18 @@ from packaging.utils import canonicalize_name
 
 from dlenv.doctor import Report, diagnose
 from dlenv.doctor.collect import collect, installed_versions
+from dlenv.fileio import atomic_write
 from dlenv.matrix import Matrix, Row
 from dlenv.mirrors import mirror_environment
 from dlenv.platforms import Platform, cache_environment, detect
 from dlenv.platforms.secrets import CREDENTIALS, secret
-from dlenv.requirements import environments
+from dlenv.requirements import constraints, environments
 
-PLATFORM_OWNED = ("torch", "tensorflow", "tensorflow-cpu", "numpy")  # a platform's own builds: kept as they are
+# torch and the torchvision/torchaudio built for it: one build, kept or installed together (a torchvision
+# wheel requires its torch exactly: installing another one replaces the platform's torch)
+TORCH_BUILDS = ("torch", "torchvision", "torchaudio")
+PLATFORM_OWNED = (*TORCH_BUILDS, "tensorflow", "tensorflow-cpu", "numpy")  # a platform's own builds: kept as they are
+CONSTRAINTS_FILE = "constraints.txt"  # in the platform's cache_dir: what PIP_CONSTRAINT points at
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,7 @@ class InstallPlan:
     index_urls: tuple[str, ...] = ()
     matched_row: str | None = None  # the row the installed torch is, if any
     warnings: tuple[str, ...] = ()
+    keep: tuple[str, ...] = ()  # what later installs must not change: torch's build, as PIP_CONSTRAINT holds it
 
     def pip_command(self, constraints_file: Path) -> list[str]:
         extra = [arg for url in self.index_urls for arg in ("--extra-index-url", url)]
@@ -52,15 +61,19 @@ class BootstrapReport:
     warnings: list[str] = field(default_factory=list)
     plan: InstallPlan | None = None
     installed: bool = False
+    constraints_file: Path | None = None  # written for later installs (PIP_CONSTRAINT)
     doctor: Report | None = None
 
 
 def plan_install(installed: dict[str, str], torch_cuda: str | None, matrix: Matrix, row: Row) -> InstallPlan:
     """What to add for `row` next to what is installed, and what must stay as it is."""
+    has_torch = "torch" in installed
+    # without torch, a stray torchvision is nobody's build: the row's replaces it
+    owned = [name for name in PLATFORM_OWNED if has_torch or name not in TORCH_BUILDS]
+    platform_pins = tuple(f"{name}=={installed[name]}" for name in owned if name in installed)
     requirements, warnings, index_urls = [], [], ()
-    constraints = tuple(f"{name}=={installed[name]}" for name in PLATFORM_OWNED if name in installed)
     matched = None
-    if "torch" in installed:
+    if has_torch:
         version = installed["torch"]
         row_of_torch = matrix.row_of_torch(version, torch_cuda)
         matched = row_of_torch.name if row_of_torch else None
@@ -72,13 +85,16 @@ def plan_install(installed: dict[str, str], torch_cuda: str | None, matrix: Matr
             )
     for line in environments(row)[0].requirements:  # the row's torch stack, as its requirements file pins it
         name = canonicalize_name(Requirement(line).name)
-        if name in installed or name in PLATFORM_OWNED:
-            continue  # present (whatever its version), or TensorFlow, which only the Keras lessons ask for
-        requirements.append(line)
-    if "torch" not in installed:
-        requirements.insert(0, f"torch=={row.torch}")
-        index_urls = (row.torch_index,) if row.torch_index else ()
-    return InstallPlan(row, tuple(requirements), constraints, index_urls, matched, tuple(warnings))
+        if name in TORCH_BUILDS and not has_torch:
+            requirements.append(line)  # the row's torch, with the torchvision built for it
+        elif name not in installed and name not in PLATFORM_OWNED:
+            requirements.append(line)  # present ones stay whatever their version; TensorFlow only for Keras lessons
+    if has_torch:
+        keep = tuple(pin for pin in platform_pins if pin.split("==")[0] in TORCH_BUILDS)
+        return InstallPlan(row, tuple(requirements), platform_pins, (), matched, tuple(warnings), keep)
+    keep = tuple(constraints(row))  # the row's constraints file: torch, torchvision, its cuDNN
+    index_urls = (row.torch_index,) if row.torch_index else ()
+    return InstallPlan(row, tuple(requirements), platform_pins + keep, index_urls, matched, tuple(warnings), keep)
 
 
 def run(matrix: Matrix, *, mirror: str | None = None, install: bool = True) -> BootstrapReport:
@@ -108,7 +124,26 @@ def run(matrix: Matrix, *, mirror: str | None = None, install: bool = True) -> B
     if install and report.plan.requirements:
         _pip_install(report.plan)
         report.installed = True
+    if install:
+        report.constraints_file = _hold_later_installs(report)
     return report
+
+
+def constraints_path(platform: Platform) -> Path:
+    """Where the bootstrap writes what later installs must keep: the platform's cache, which outlives the kernel."""
+    return Path(platform.cache_dir) / CONSTRAINTS_FILE
+
+
+def _hold_later_installs(report: BootstrapReport) -> Path:
+    """Write torch's build to the constraints file and point PIP_CONSTRAINT at it (unless the user set their
+    own): pip in the notebook's later cells (`%pip install torchvision`) inherits the kernel's environment."""
+    assert report.plan is not None
+    path = constraints_path(report.platform)
+    header = f"# written by dlenv.bootstrap() (row {report.plan.row.name}): what later pip installs may not replace\n"
+    atomic_write(path, header + "\n".join(report.plan.keep) + "\n")
+    if "PIP_CONSTRAINT" not in os.environ:
+        os.environ["PIP_CONSTRAINT"] = report.environment["PIP_CONSTRAINT"] = str(path)
+    return path
 
 
 def _cpu_row(matrix: Matrix) -> Row:
@@ -120,6 +155,17 @@ def _pip_install(plan: InstallPlan) -> None:
         constraints = Path(tmp) / "platform-constraints.txt"
         constraints.write_text("\n".join(plan.constraints) + "\n", encoding="utf-8")
         subprocess.run(plan.pip_command(constraints), check=True)
+
+
+def _later_installs(report: BootstrapReport) -> str:
+    """The line that says how later pip installs keep torch's build, and through which file."""
+    assert report.plan is not None
+    kept, path = " ".join(report.plan.keep), report.constraints_file
+    if path is None:  # nothing written (a dry run): say where it would go
+        return f"to keep in later pip installs (PIP_CONSTRAINT={constraints_path(report.platform)}): {kept}"
+    if os.environ.get("PIP_CONSTRAINT") == str(path):
+        return f"later pip installs keep {kept}: PIP_CONSTRAINT={path}"
+    return f"later pip installs keep {kept} only with: export PIP_CONSTRAINT={path}"  # the user's own is set
 
 
 def summary(report: BootstrapReport) -> str:
@@ -141,6 +187,7 @@ def summary(report: BootstrapReport) -> str:
             lines.append(f"{verb} (row {plan.row.name}): {' '.join(plan.requirements)}")
         if plan.matched_row:
             lines.append(f"this platform's torch is row {plan.matched_row}")
+        lines.append(_later_installs(report))
         lines += [f"warning: {w}" for w in plan.warnings]
     if report.doctor:
         problems = [c for c in report.doctor.checks if c.status in ("warn", "fail")]

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from dlenv.errors import DlenvError, did_you_mean, unknown
-from dlenv.facts import CUDA_FACTS, cuda_facts, version_tuple
+from dlenv.facts import CUDA_FACTS, FACTS_DIR, cuda_facts, paired_torchaudio, paired_torchvision, version_tuple
 from dlenv.fileio import read_input
 from dlenv.schema import (
     FORBID_EXTRA,
@@ -51,6 +51,7 @@ class Row:
     python: Annotated[tuple[PythonRelease, ...], NonEmpty()]
     torch: TorchPin
     torch_arch: tuple[ArchSpec, ...]
+    torchvision: TorchPin
     transformers: Pin
     peft: Pin
     trl: Pin
@@ -59,6 +60,8 @@ class Row:
     cudnn: Pin | None = None
     min_driver: Pin | None = None
     torch_index: IndexUrl | None = None
+    torchaudio: TorchPin | None = None
+    no_torchaudio_reason: str | None = None
     tensorflow: Pin | None = None
     tensorflow_env: Literal["shared", "separate"] | None = None
     no_tensorflow_reason: str | None = None
@@ -114,6 +117,11 @@ class Row:
         return self.torch.split("+", 1)[0]
 
     @property
+    def torch_label(self) -> str:
+        """torch's local build label with its '+' ('2.7.1+cu118' -> '+cu118'), or '' for PyPI's default wheel."""
+        return self.torch[len(self.torch_version) :]
+
+    @property
     def python_default(self) -> str:
         """The Python a conda environment of the row gets: its newest."""
         return max(self.python, key=version_tuple)
@@ -166,6 +174,9 @@ def row_json(row: Row) -> dict[str, Any]:
         "torch",
         "torch_index",
         "torch_arch",
+        "torchvision",
+        "torchaudio",
+        "no_torchaudio_reason",
         "tensorflow",
         "tensorflow_env",
         "no_tensorflow_reason",
@@ -208,6 +219,27 @@ def _check_facts(row: Row) -> None:
         raise ValueError(f"field 'min_driver': CUDA {row.cuda} needs a driver >= {needed}, not {row.min_driver}")
 
 
+def _check_companions(row: Row) -> None:
+    """Hold torchvision and torchaudio to the torch they were built for (src/dlenv/facts/torchvision.toml):
+    a torchvision wheel requires its torch exactly, so any other pin replaces the row's torch or fails."""
+    vision = paired_torchvision(row.torch)
+    if "*" in vision or "?" in vision:
+        raise ValueError(f"field 'torchvision': torch {row.torch_version} is not in src/dlenv/facts/torchvision.toml")
+    if row.torchvision != vision + row.torch_label:
+        raise ValueError(f"field 'torchvision' must be {vision + row.torch_label}, the build for torch {row.torch}")
+    audio = paired_torchaudio(row.torch)
+    if audio is None:
+        if row.torchaudio is not None:
+            raise ValueError(f"field 'torchaudio': no torchaudio is built for torch {row.torch_version}")
+        if row.no_torchaudio_reason is None:
+            raise ValueError("field 'no_torchaudio_reason' is required when 'torchaudio' is absent")
+        return
+    if row.no_torchaudio_reason is not None:
+        raise ValueError(f"field 'no_torchaudio_reason' is set but torchaudio {audio} is built for the row's torch")
+    if row.torchaudio != audio + row.torch_label:
+        raise ValueError(f"field 'torchaudio' must be {audio + row.torch_label}, the build for torch {row.torch}")
+
+
 def _row_error(name: str, error: Exception) -> str:
     if not isinstance(error, validation_error()):  # a rule of Row.check or the facts: it names the field
         return f"row '{name}': {error}"
@@ -232,6 +264,7 @@ def parse_matrix(data: dict[str, Any], source: str = "envs/matrix.toml") -> Matr
             rows[name] = row = validate(Row, {"name": name, **table})
             row.check()
             _check_facts(row)
+            _check_companions(row)
         except (validation_error(), ValueError) as error:
             raise DlenvError(f"{source}: {_row_error(name, error)}") from None
     try:
@@ -265,5 +298,5 @@ def load_matrix(path: Path) -> Matrix:
         if twice:
             raise DlenvError(f"{path}: duplicate row '{twice[1]}' (line {twice[2]})") from None
         raise DlenvError(f"{path}: malformed TOML: {message}") from None
-    rules = (Path(__file__), Path(__file__).with_name("versions.py"), CUDA_FACTS)
+    rules = (Path(__file__), Path(__file__).with_name("versions.py"), CUDA_FACTS, FACTS_DIR / "torchvision.toml")
     return validated_once("matrix", text, rules, lambda: parse_matrix(data, source=str(path)), lambda: _construct(data))

@@ -16,7 +16,7 @@ from dlenv.fileio import atomic_write
 from dlenv.matrix import Matrix, Row
 from dlenv.paths import PACKAGE_DIR
 from dlenv.platforms.secrets import CREDENTIALS
-from dlenv.requirements import Environment, environments
+from dlenv.requirements import Environment, constraints, cudnn_wheel, environments
 
 HEADER = "# generated from envs/matrix.toml by `dlenv render` — do not edit"
 README_FILES = ("README.md", "README.zh-CN.md")
@@ -43,6 +43,20 @@ def requirements_txt(env: Environment) -> str:
 
 def conda_yml(env: Environment) -> str:
     return _jinja.get_template("conda.yml.j2").render(header=HEADER, env=env, summary=env.row.summary())
+
+
+def constraints_txt(row: Row) -> str:
+    return _jinja.get_template("constraints.txt.j2").render(
+        header=HEADER, row=row, summary=row.summary(), lines=constraints(row), kept=_kept(row)
+    )
+
+
+def _kept(row: Row) -> str:
+    """What a row's constraints file pins, in words: 'torch, the torchvision and torchaudio built for it
+    and the cuDNN wheel torch brings'."""
+    companions = "torchvision and torchaudio" if row.torchaudio else "torchvision"
+    kept = f"torch, the {companions} built for it"
+    return kept + (" and the cuDNN wheel torch brings" if cudnn_wheel(row) else "")
 
 
 def dockerfile(row: Row) -> str:
@@ -75,6 +89,7 @@ def matrix_table(matrix: Matrix, chinese: bool = False) -> str:
             "cuDNN",
             "Python",
             "torch",
+            "torchvision / torchaudio",
             "GPU 架构 (sm)",
             "TensorFlow",
             "transformers / peft / trl / bitsandbytes",
@@ -87,6 +102,7 @@ def matrix_table(matrix: Matrix, chinese: bool = False) -> str:
             "cuDNN",
             "Python",
             "torch",
+            "torchvision / torchaudio",
             "GPU archs (sm)",
             "TensorFlow",
             "transformers / peft / trl / bitsandbytes",
@@ -102,6 +118,7 @@ def matrix_table(matrix: Matrix, chinese: bool = False) -> str:
             row.cudnn or "—",
             ", ".join(row.python),
             row.torch,
+            f"{row.torchvision} / {row.torchaudio or '—'}",  # no torchaudio past 2.11: see the row's reason
             archs,
             _tensorflow_cell(row, chinese),
             f"{row.transformers} / {row.peft} / {row.trl} / {row.bitsandbytes}",
@@ -156,6 +173,7 @@ def render_all(matrix: Matrix, root: Path) -> dict[str, str]:
         for env in environments(row):
             files[f"envs/requirements/{env.name}.txt"] = requirements_txt(env)
             files[f"envs/conda/{env.name}.yml"] = conda_yml(env)
+        files[f"envs/constraints/{row.name}.txt"] = constraints_txt(row)
         files[f"docker/{row.name}/Dockerfile"] = dockerfile(row)
     files["compose.yaml"] = compose_yaml(matrix)
     cells = first_cells(root)
@@ -184,6 +202,7 @@ def orphans(files: dict[str, str], root: Path) -> list[str]:
     found = [
         *root.glob("envs/requirements/*.txt"),
         *root.glob("envs/conda/*.yml"),
+        *root.glob("envs/constraints/*.txt"),
         *root.glob("docker/*/Dockerfile"),
     ]
     return sorted(

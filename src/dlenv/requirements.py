@@ -30,9 +30,36 @@ def tensorflow_requirement(row: Row) -> str:
     return f"tensorflow[and-cuda]=={row.tensorflow}"
 
 
+def torch_builds(row: Row) -> list[str]:
+    """torch and the torchvision/torchaudio built for it: one build, installed and kept together (a
+    torchvision wheel requires its torch exactly, so a lone `pip install torchvision` replaces torch)."""
+    lines = [f"torch=={row.torch}", f"torchvision=={row.torchvision}"]
+    if row.torchaudio:
+        lines.append(f"torchaudio=={row.torchaudio}")
+    return lines
+
+
+def cudnn_wheel(row: Row) -> str | None:
+    """The cuDNN wheel the row's torch pins: nvidia-cudnn-cu11 for CUDA 11.8, -cu12, -cu13 ([pypi] in
+    envs/matrix.toml); None for the cpu row."""
+    if row.cuda is None or row.cudnn is None:
+        return None
+    return f"nvidia-cudnn-cu{row.cuda.split('.')[0]}=={row.cudnn}"
+
+
+def constraints(row: Row) -> list[str]:
+    """What no later pip install in the row's environment may change (envs/constraints/<row>.txt, the
+    image's PIP_CONSTRAINT, the bootstrap's own pip run): torch's build and the cuDNN it brings, which
+    a newer TensorFlow or a stray `pip install -U nvidia-cudnn-cu12` would otherwise upgrade. Versions
+    only, no index options: where a build comes from is the install command's business (the row's
+    requirements file names its index), and PIP_CONSTRAINT applies to every install, whatever its index."""
+    cudnn = cudnn_wheel(row)
+    return [*torch_builds(row), *([cudnn] if cudnn else [])]
+
+
 def environments(row: Row) -> list[Environment]:
     torch_stack = [
-        f"torch=={row.torch}",
+        *torch_builds(row),
         # [torch] makes the resolver see transformers' own floor on torch (5.15+ needs torch>=2.6)
         f"transformers[torch]=={row.transformers}",
         f"peft=={row.peft}",
@@ -41,7 +68,7 @@ def environments(row: Row) -> list[Environment]:
     ]
     indexes = (row.torch_index,) if row.torch_index else ()
     if row.tensorflow_env == "shared":
-        torch_stack.insert(1, tensorflow_requirement(row))
+        torch_stack.insert(len(torch_builds(row)), tensorflow_requirement(row))
     envs = [Environment(row, "", tuple(torch_stack), indexes)]
     if row.tensorflow_env == "separate":
         envs.append(Environment(row, "-tf", (tensorflow_requirement(row),), ()))

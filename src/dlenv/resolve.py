@@ -2,8 +2,9 @@
 
 For each of the row's Python versions and each of its environments, `uv pip compile` resolves the
 pins for manylinux x86_64 without installing anything (PyPI's metadata, ~20 MB, seconds). A
-resolved environment is then held to the row: its torch must bring the row's CUDA runtime (or none
-at all on the cpu row), and a separate TensorFlow may not need a newer CUDA than the row's driver
+resolved environment is then held to the row: its torch, torchvision and torchaudio must be the row's
+builds (a torchvision that needs another torch is a conflict uv names), its torch must bring the row's
+CUDA runtime (or none at all on the cpu row), and a separate TensorFlow may not need a newer CUDA than the row's driver
 runs. A row that keeps TensorFlow apart must really conflict with torch, or it is told to share.
 """
 
@@ -25,7 +26,7 @@ PLATFORM = "x86_64-manylinux_2_28"  # what Docker images, Colab, Kaggle and DSW 
 CUDA_RUNTIME = re.compile(r"^nvidia-cuda-runtime(-cu(\d+))?$")
 UNREACHABLE = ("Failed to fetch", "error sending request", "dns error", "Could not connect", "failed to lookup")
 
-OutcomeStatus = Literal["ok", "conflict", "wrong-cuda", "could-share", "unreachable", "error"]
+OutcomeStatus = Literal["ok", "conflict", "wrong-build", "wrong-cuda", "could-share", "unreachable", "error"]
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,17 @@ def cuda_runtime(pins: dict[str, str]) -> str | None:
     return None
 
 
+def other_builds(row: Row, pins: dict[str, str]) -> str | None:
+    """Where the resolved torch, torchvision or torchaudio is not the row's build (another local label, say
+    a +cu118 torchvision from a folder of wheels for a PyPI row), in words; None when all are the row's."""
+    wanted = {"torch": row.torch, "torchvision": row.torchvision, "torchaudio": row.torchaudio}
+    for name, version in wanted.items():
+        if version is not None and pins.get(name) != version:
+            got = f"{name}=={pins[name]}" if name in pins else f"no {name}"
+            return f"resolved {got}, the row pins {name}=={version}"
+    return None
+
+
 def _hold_to_row(env: Environment, python: str, pins: dict[str, str]) -> Outcome:
     row, runtime = env.row, cuda_runtime(pins)
 
@@ -158,6 +170,8 @@ def _hold_to_row(env: Environment, python: str, pins: dict[str, str]) -> Outcome
                 f"TensorFlow brings CUDA {runtime}, which the row's driver (CUDA {row.cuda}) does not cover",
             )
         return outcome("ok", f"{len(pins)} packages, TensorFlow's CUDA {runtime}")
+    if (other := other_builds(row, pins)) is not None:
+        return outcome("wrong-build", other)
     if row.cuda is None and runtime is not None:
         return outcome(
             "wrong-cuda",
