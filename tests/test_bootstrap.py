@@ -173,7 +173,10 @@ def test_the_users_own_pip_constraint_is_kept(machine, environ, matrix, monkeypa
     environ["PIP_CONSTRAINT"] = "/mine.txt"
     report = run(matrix)
     assert environ["PIP_CONSTRAINT"] == "/mine.txt" and "PIP_CONSTRAINT" not in report.environment
-    assert f"only with: export PIP_CONSTRAINT={report.constraints_file}" in summary(report)
+    assert (
+        f"PIP_CONSTRAINT is already /mine.txt; to keep torch==2.7.1 too: pip install -c {report.constraints_file}"
+        in summary(report)
+    )
 
 
 def test_a_dry_run_writes_nothing_and_says_where_the_pins_would_go(machine, environ, matrix, monkeypatch):

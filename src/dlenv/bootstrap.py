@@ -165,7 +165,10 @@ def _later_installs(report: BootstrapReport) -> str:
         return f"to keep in later pip installs (PIP_CONSTRAINT={constraints_path(report.platform)}): {kept}"
     if os.environ.get("PIP_CONSTRAINT") == str(path):
         return f"later pip installs keep {kept}: PIP_CONSTRAINT={path}"
-    return f"later pip installs keep {kept} only with: export PIP_CONSTRAINT={path}"  # the user's own is set
+    # the user's own (or the image's) is kept: name both, the learner decides
+    return (
+        f"PIP_CONSTRAINT is already {os.environ.get('PIP_CONSTRAINT')}; to keep {kept} too: pip install -c {path} ..."
+    )
 
 
 def summary(report: BootstrapReport) -> str:
