@@ -49,16 +49,29 @@ class Result:
 @dataclass(frozen=True)
 class Trained:
     """What a training loop hands back once it has trained: how far it went and how fast. The lesson
-    measures what it shows next (accuracy, a merge, a plot) and makes its Result with `result()`."""
+    measures what it shows next (accuracy, a merge, a plot) and makes its Result with `result()`.
 
-    steps: int
+    A loop that validated during training also says how that went: `best` is {"metric", "value",
+    "step"} of the best validation (the weights the model holds when the loop restored them),
+    `validations` every (step, value), and `stopped_early` whether patience ran out, at `steps`."""
+
+    steps: int  # the step training ended at: the run's last, or the one it stopped early at
     throughput: float
     unit: str
     final_loss: float | None = None  # the last step's training loss, where the loop computes one
+    best: dict[str, Any] | None = None
+    stopped_early: bool = False
+    validations: tuple[tuple[int, float], ...] = ()
 
     def result(self, metrics: dict[str, Any]) -> Result:
+        """The lesson's metrics plus what the loop knows: the final loss, and after validation the
+        best value (as best_<metric>), its step (best_step) and stopped_early_at when patience ran out."""
         loss = {} if self.final_loss is None else {"final_loss": self.final_loss}
-        return Result({**metrics, **loss}, self.unit, self.throughput, self.steps)
+        best = {}
+        if self.best is not None:
+            best = {f"best_{self.best['metric']}": self.best["value"], "best_step": self.best["step"]}
+        early = {"stopped_early_at": self.steps} if self.stopped_early else {}
+        return Result({**metrics, **best, **early, **loss}, self.unit, self.throughput, self.steps)
 
 
 @dataclass(frozen=True)

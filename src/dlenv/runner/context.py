@@ -18,6 +18,7 @@ from dlenv.runner.tb import Scalars
 
 CHECKPOINT = re.compile(r"^step-(\d+)\.ckpt$")
 KEEP_CHECKPOINTS = 2
+BEST = "best.pt"  # beside the resumable checkpoints: the weights at the best validation so far
 
 
 class Stopped(Exception):
@@ -41,7 +42,7 @@ class Context:
     device: str  # "cpu" or "cuda"
     seed: int
     steps: int  # the total the loop runs to
-    checkpoint_every: int  # 0: never (a stop signal still saves)
+    checkpoint_every: int  # 0: never (a stop signal, or a validated run stopping early, still saves)
     resume: bool
     smoke: bool
     divergence_hint: str = "lower the learning rate, e.g. --set lr=..."
@@ -87,6 +88,21 @@ class Context:
             old.unlink(missing_ok=True)
         return final
 
+    @property
+    def best_checkpoint(self) -> Path:
+        """OUT/checkpoints/best.pt: where a loop that validates keeps the best weights so far."""
+        return self.checkpoint_dir / BEST
+
+    def save_best(self, write: Callable[[Path], None]) -> Path:
+        """Replace the best checkpoint with `write(path)`, atomically as `save` does; the resumable
+        checkpoints are left alone."""
+        self.checkpoint_dir.mkdir(parents=True, exist_ok=True)
+        final = self.best_checkpoint
+        partial = final.with_name(f".{final.name}.partial")
+        write(partial)
+        partial.replace(final)
+        return final
+
     def latest(self) -> Path | None:
         """The newest checkpoint when resuming, else None."""
         found = self.checkpoints()
@@ -117,6 +133,8 @@ class Context:
 
 
 def fresh_start(ctx: Context) -> None:
-    """A run without --resume starts from nothing: old checkpoints would mislead a later --resume."""
+    """A run without --resume starts from nothing: old checkpoints (the best one too) would mislead a
+    later --resume, or pass for this run's best."""
     for _, path in ctx.checkpoints():
         path.unlink()
+    ctx.best_checkpoint.unlink(missing_ok=True)
