@@ -37,6 +37,11 @@ SEPARATE_TF_ROWS = [name for name, row in ROWS.items() if row.get("tensorflow_en
 SMOKE_TEST = "tests/lessons/test_smoke.py::test_smoke_run_learns"
 LESSONS_ENV = "DLENV_TEST_LESSONS"  # comma-separated: only these lessons' smoke runs
 DEVICE_ENV = "DLENV_TEST_DEVICE"  # cpu or cuda: the --device of every `dlenv run` the tests start
+VISION_PACKAGES = ("torchvision", "torchaudio")
+# The row whose torch and torchvision the `vision` session installs: PyPI serves both (the CUDA 13.0 build,
+# which runs on a CPU too), so CI, which reaches PyPI alone, can install a matched pair.
+VISION_ROW = "cu130"
+VISION_TESTS = ("tests/lessons/test_vision.py", "tests/lessons/test_smoke.py")  # where `vision` tests live
 BENCH_DIR = Path("benchmarks")  # pytest-benchmark storage: benchmarks/<row>/<device>/<machine>/NNNN_*.json
 
 # Run in the row's environment after it is installed: torch sees the GPU, and the row's torch_arch
@@ -80,9 +85,18 @@ def install_row(session: nox.Session, row: str, tensorflow_env: bool = False) ->
 
 
 def install_cpu_suite(session: nox.Session) -> None:
-    """The cpu row (torch, TensorFlow, transformers, PEFT, TRL, bitsandbytes) and dlenv with what its tests need."""
+    """The cpu row (torch, TensorFlow, transformers, PEFT, TRL, bitsandbytes) and dlenv with what its tests need.
+
+    All of envs/requirements/cpu.txt but its torchvision: torchvision 0.28.0+cpu comes only from PyTorch's
+    own index, which a machine that reaches PyPI alone (CI's) cannot download, and PyPI's torchvision is
+    built for the CUDA torch (it would not import here). The tests that need torchvision run in the
+    `vision` session instead, over row cu130's matched pair, which PyPI serves and which runs on a CPU.
+    """
     session.env["PIP_RETRIES"] = "0"  # fail fast on an index this machine cannot reach
-    session.install("-r", "envs/requirements/cpu.txt")
+    lines = (ROOT / "envs" / "requirements" / "cpu.txt").read_text(encoding="utf-8").splitlines()
+    requirements = Path(session.create_tmp()) / "cpu-without-torchvision.txt"
+    requirements.write_text("\n".join(line for line in lines if not line.startswith(VISION_PACKAGES)) + "\n")
+    session.install("-r", str(requirements))
     session.install("-e", ".[dev,lessons,llm]")
 
 
@@ -207,7 +221,22 @@ def tests(session: nox.Session) -> None:
     """The CPU test suite: no GPU, no network; the lessons' smoke runs included (the cpu row installed:
     torch, TensorFlow, transformers, PEFT, TRL, bitsandbytes)."""
     install_cpu_suite(session)
-    session.run("pytest", "-m", "not network and not bench", *session.posargs)
+    session.run("pytest", "-m", "not network and not bench and not vision", *session.posargs)
+    session.notify("vision", session.posargs)
+
+
+@nox.session(default=False)
+def vision(session: nox.Session) -> None:
+    """The tests marked `vision` (the cnn and transfer lessons, torchvision's loaders, the doctor on a real
+    pair), in row cu130's torch and torchvision, on the CPU; `nox -s tests` runs it after its own tests.
+
+    They are installed under the row's constraints file, as a learner's `pip install torchvision` would be:
+    pip may not pick any other torch."""
+    session.env["PIP_RETRIES"] = "0"
+    session.env["PIP_CONSTRAINT"] = str(ROOT / "envs" / "constraints" / f"{VISION_ROW}.txt")
+    session.install("torch", "torchvision")  # the constraints pick the row's builds
+    session.install("-e", ".[dev,lessons]")
+    session.run("pytest", "-m", "vision and not network and not bench", *VISION_TESTS, *session.posargs)
 
 
 @nox.session(default=False)

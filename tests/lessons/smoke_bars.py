@@ -89,6 +89,18 @@ LEARNS: dict[str, tuple[Bar, ...]] = {
         "x_batch_shape == [32, 1]",
     ),
     "classification": bars("accuracy > 0.85"),
+    "cnn": bars(
+        "accuracy > 0.9",  # the best of the four variants
+        "min(accuracy_plain, accuracy_batchnorm, accuracy_selu, accuracy_separable) > 0.25",  # each one learns
+        "accuracy_batchnorm > accuracy_plain",  # batch norm learns faster on the same budget
+        "params_separable < 0.25 * params_plain",
+        "accuracy_small_augmented > 0.5",
+    ),
+    "transfer": bars(
+        "source_val_accuracy > 0.8",  # the backbone learned its first task
+        "accuracy_head > 0.4",  # its frozen features already separate the new classes (chance 0.2)
+        "accuracy_finetuned > accuracy_scratch + 0.05",  # transfer wins on a few labelled images
+    ),
     "regression": bars("r2 > 0.2"),
     "custom": bars(
         "accuracy > 0.85",

@@ -82,3 +82,22 @@ def test_writing_scalars_does_not_import_tensorflow(tmp_path):
         "print('tensorflow' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
+
+
+def test_a_part_keeps_its_own_checkpoints_and_scalars_and_hears_the_runs_stop_signal(ctx, tmp_path):
+    head = ctx.part("head", steps=7)
+    assert (head.steps, head.checkpoint_dir, head.seed) == (7, tmp_path / "head" / "checkpoints", ctx.seed)
+    head.save(5, lambda path: path.write_text("5"))
+    head.log(5, val_accuracy=0.5)
+    head.close()
+    assert list((tmp_path / "tb" / "head").glob("events.out.tfevents.*"))  # beside the other parts' runs
+    assert ctx.part("head").latest().read_text() == "5"  # --resume: where the part was
+    assert ctx.checkpoints() == []
+    ctx._stop_signal = 15  # what the run's SIGTERM handler sets
+    assert head.stop_requested() == 15
+
+
+def test_a_fresh_run_starts_each_part_from_nothing(ctx, tmp_path):
+    ctx.part("scratch").save(5, lambda path: path.write_text("5"))
+    ctx.resume = False
+    assert ctx.part("scratch").checkpoints() == []

@@ -26,7 +26,14 @@ from dlenv.errors import DlenvError, unknown
 from dlenv.fileio import atomic_write
 from dlenv.runner import config as config_builder
 from dlenv.runner.context import Context, Diverged, Stopped, fresh_start
-from dlenv.runner.frameworks import TENSORFLOW, TORCH, gpu_available, lesson_framework, require_tensorflow
+from dlenv.runner.frameworks import (
+    TENSORFLOW,
+    TORCH,
+    gpu_available,
+    lesson_framework,
+    require_companions,
+    require_tensorflow,
+)
 from dlenv.runner.ranks import this_process
 
 # The matrix row: set in dlenv's images (templates/Dockerfile.j2), and what picks the image in compose.yaml.
@@ -101,6 +108,7 @@ def load_lesson(name: str) -> Any:
     """The lesson's train module, once its framework is known to be there."""
     if lesson_framework(name) == TENSORFLOW:
         require_tensorflow(name, current_row())  # before the import that would fail without it
+    require_companions(name, current_row)  # asks which row only when something is missing
     return importlib.import_module(f"dlenv_lessons.{name}.train")
 
 

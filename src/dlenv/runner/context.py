@@ -3,6 +3,7 @@ loop — scalars, atomic checkpoints, resume, stopping on SIGTERM/SIGINT, catchi
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import signal
@@ -47,6 +48,8 @@ class Context:
     smoke: bool
     divergence_hint: str = "lower the learning rate, e.g. --set lr=..."
     progress: Callable[[int, int, dict[str, float]], None] | None = None
+    scalars_dir: Path | None = None  # where TensorBoard's files go: OUT/tb, or OUT/tb/<part> for a part
+    parent: Context | None = field(default=None, repr=False)  # the run a part belongs to
     _scalars: Scalars | None = field(default=None, repr=False)
     _stop_signal: int | None = field(default=None, repr=False)
     started: float = field(default_factory=time.perf_counter)
@@ -61,7 +64,7 @@ class Context:
         if not this_process().main:  # under torchrun, rank 0 writes the scalars
             return
         if self._scalars is None:
-            self._scalars = Scalars(self.out / "tb")
+            self._scalars = Scalars(self.scalars_dir or self.out / "tb")
         self._scalars.add(step, values)
         if self.progress:
             self.progress(step, self.steps, values)
@@ -122,7 +125,27 @@ class Context:
         signal.signal(signal.SIGINT, request_stop)
 
     def stop_requested(self) -> int | None:
-        return self._stop_signal
+        return self.parent.stop_requested() if self.parent else self._stop_signal
+
+    # --- parts ----------------------------------------------------------------------------------
+
+    def part(self, name: str, steps: int | None = None) -> Context:
+        """A Context for one of several trainings in a run (the variants of a comparison, the phases of
+        transfer learning): its checkpoints, the latest and best.pt, in OUT/<name>/checkpoints; its
+        scalars in OUT/tb/<name>, so `tensorboard --logdir OUT/tb` draws the parts side by side; the
+        run's seed, device and stop signal. --resume resumes each part where it was; without it, each
+        starts from nothing. `steps`: its own length (default: the run's)."""
+        child = dataclasses.replace(
+            self,
+            out=self.out / name,
+            steps=steps or self.steps,
+            scalars_dir=(self.scalars_dir or self.out / "tb") / name,
+            parent=self,
+            _scalars=None,
+        )
+        if not self.resume:
+            fresh_start(child)
+        return child
 
     def close(self) -> None:
         if self._scalars is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+from collections.abc import Callable
 
 from dlenv.errors import DlenvError
 
@@ -15,6 +16,12 @@ KERAS_3_TENSORFLOW = (2, 16)  # TensorFlow 2.16 made Keras 3 its keras (TF 2.16 
 def lesson_framework(name: str) -> str:
     """`FRAMEWORK` in dlenv_lessons/NAME/__init__.py (a package that imports nothing), "torch" when absent."""
     return getattr(importlib.import_module(f"dlenv_lessons.{name}"), "FRAMEWORK", TORCH)
+
+
+def lesson_needs(name: str) -> tuple[str, ...]:
+    """`NEEDS` in dlenv_lessons/NAME/__init__.py: what the lesson imports beside its framework that a matrix
+    row pins to the framework's build (torchvision), so it cannot be left to the lesson's ImportError."""
+    return tuple(getattr(importlib.import_module(f"dlenv_lessons.{name}"), "NEEDS", ()))
 
 
 def installed(package: str) -> bool:
@@ -54,6 +61,26 @@ def require_tensorflow(lesson: str, row_name: str | None) -> None:
         else:
             hint = "pip install 'dlenv[tf]', or the TensorFlow of your matrix row (dlenv matrix)"
         raise DlenvError(f"lesson {lesson} needs TensorFlow, which is not installed here", hint=hint)
+
+
+def require_companions(lesson: str, row_of: Callable[[], str | None]) -> None:
+    """Fail with the exact pin when a package the lesson needs (torchvision) is missing: the row's build,
+    installed under the row's constraints so it cannot replace the row's torch."""
+    missing = [package for package in lesson_needs(lesson) if not installed(package)]
+    if not missing:
+        return
+    from dlenv.matrix import load_matrix
+    from dlenv.paths import default_matrix_path
+
+    row_name = row_of()
+    row = load_matrix(default_matrix_path()).rows.get(row_name) if row_name else None
+    if row is None:
+        hint = f"pip install {' '.join(missing)} built for your torch (dlenv doctor names the pin)"
+    else:
+        pins = " ".join(f"{name}=={getattr(row, name)}" for name in missing)
+        index = f" --extra-index-url {row.torch_index}" if row.torch_index else ""
+        hint = f"pip install -c envs/constraints/{row.name}.txt {pins}{index}  (row {row.name}'s build)"
+    raise DlenvError(f"lesson {lesson} needs {', '.join(missing)}, which is not installed here", hint=hint)
 
 
 def gpu_available(framework: str) -> bool:
