@@ -64,13 +64,16 @@ print(f"{name}, compute capability {cc}, torch {torch.__version__} (CUDA {torch.
 # --- helpers --------------------------------------------------------------------------------------
 
 
-def install_torch(session: nox.Session, row_name: str = "cpu") -> None:
-    """A row's torch, from its index where it has one (an unpinned torch is a multi-GB CUDA build)."""
+def install_torch(session: nox.Session, row_name: str = "cpu", torchvision: bool = False) -> None:
+    """A row's torch (and its torchvision), from its index where it has one (an unpinned torch is a
+    multi-GB CUDA build), held to the row's constraints file."""
     row = ROWS[row_name]
     # Fail fast on an index this machine cannot reach instead of retrying it for every package.
     session.env["PIP_RETRIES"] = "0"
     index = ["--extra-index-url", row["torch_index"]] if "torch_index" in row else []
-    session.install(f"torch=={row['torch']}", *index)
+    constraints = ["-c", str(ROOT / "envs" / "constraints" / f"{row_name}.txt")]
+    session.install(f"torch=={row['torch']}", *([f"torchvision=={row['torchvision']}"] if torchvision else []),
+                    *constraints, *index)  # fmt: skip
 
 
 def install_row(session: nox.Session, row: str, tensorflow_env: bool = False) -> None:
@@ -146,18 +149,38 @@ def check_cuda(session: nox.Session, row: str) -> None:
     session.run("python", "-c", CUDA_CHECK, *ROWS[row]["torch_arch"])
 
 
-def uses_tensorflow(lesson: str) -> bool:
-    """A Keras lesson: its package says FRAMEWORK = "tensorflow", the declaration `dlenv run` reads too
+def declared(lesson: str) -> dict:
+    """The constants a lesson's package declares (FRAMEWORK, NEEDS), which `dlenv run` reads too
     (dlenv.runner.frameworks); read with ast, since this file runs outside the lessons' environment."""
     tree = ast.parse((ROOT / "dlenv_lessons" / lesson / "__init__.py").read_text(encoding="utf-8"))
-    declared = {
-        target.id: node.value.value
+    return {
+        target.id: ast.literal_eval(node.value)
         for node in tree.body
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
+        if isinstance(node, ast.Assign)
         for target in node.targets
         if isinstance(target, ast.Name)
     }
-    return declared.get("FRAMEWORK") == "tensorflow"
+
+
+def uses_tensorflow(lesson: str) -> bool:
+    """A Keras lesson: its package says FRAMEWORK = "tensorflow"."""
+    return declared(lesson).get("FRAMEWORK") == "tensorflow"
+
+
+def needs_torchvision(lesson: str) -> bool:
+    return "torchvision" in declared(lesson).get("NEEDS", ())
+
+
+def lesson_names() -> list[str]:
+    found = (ROOT / "dlenv_lessons").glob("*/train.py")
+    return sorted(path.parent.name for path in found if not path.parent.name.startswith("_"))
+
+
+def install_vision_pair(session: nox.Session) -> None:
+    """Row VISION_ROW's torch and torchvision, chosen by its constraints file as a learner's install would be."""
+    session.env["PIP_RETRIES"] = "0"
+    session.env["PIP_CONSTRAINT"] = str(ROOT / "envs" / "constraints" / f"{VISION_ROW}.txt")
+    session.install("torch", "torchvision")  # the constraints pick the row's builds
 
 
 def split_lessons(row: str) -> tuple[list[str], list[str]]:
@@ -232,9 +255,7 @@ def vision(session: nox.Session) -> None:
 
     They are installed under the row's constraints file, as a learner's `pip install torchvision` would be:
     pip may not pick any other torch."""
-    session.env["PIP_RETRIES"] = "0"
-    session.env["PIP_CONSTRAINT"] = str(ROOT / "envs" / "constraints" / f"{VISION_ROW}.txt")
-    session.install("torch", "torchvision")  # the constraints pick the row's builds
+    install_vision_pair(session)
     session.install("-e", ".[dev,lessons]")
     session.run("pytest", "-m", "vision and not network and not bench", *VISION_TESTS, *session.posargs)
 
@@ -244,9 +265,21 @@ def smoke_seeds(session: nox.Session) -> None:
     """Every lesson's --smoke on seeds 0-4 against its bars, a table per lesson (not part of `tests`).
 
     Arguments go to tests/lessons/smoke_seeds.py: `nox -s smoke_seeds -- lora qlora --seeds 0-9 --report FILE`.
+    The lessons that need torchvision run in the vision session's environment when named alone
+    (`nox -s smoke_seeds -- cnn transfer`); without names, every other lesson runs in the cpu row's.
     """
-    install_cpu_suite(session)
-    session.run("python", "tests/lessons/smoke_seeds.py", *session.posargs)
+    named = [arg for arg in session.posargs if arg in lesson_names()]
+    vision = [lesson for lesson in named or lesson_names() if needs_torchvision(lesson)]
+    if named and len(vision) == len(named):  # the vision lessons, in the vision session's environment
+        install_vision_pair(session)
+        session.install("-e", ".[dev,lessons]")
+    elif named and vision:
+        apart = " ".join(vision)
+        session.error(f"run {apart} apart, they need torchvision: nox -s smoke_seeds -- {apart}")
+    else:
+        install_cpu_suite(session)
+    others = [] if named else [lesson for lesson in lesson_names() if lesson not in vision]
+    session.run("python", "tests/lessons/smoke_seeds.py", *others, *session.posargs)
 
 
 @nox.session(default=False)
@@ -254,7 +287,9 @@ def lesson(session: nox.Session) -> None:
     """Run one lesson on this machine's row: `nox -s lesson -- classification [dlenv run options]`."""
     if not session.posargs:
         session.error("name a lesson: nox -s lesson -- classification")
-    install_torch(session, this_machines_row(session))
+    name = session.posargs[0]
+    torchvision = name in lesson_names() and needs_torchvision(name)  # a typo is dlenv run's to report
+    install_torch(session, this_machines_row(session), torchvision=torchvision)
     session.install("-e", ".[lessons]")
     session.run("dlenv", "run", *session.posargs)
 

@@ -101,3 +101,36 @@ def test_a_row_with_tensorflow_installed_passes(matrix, monkeypatch):
     for name in rows_running(matrix, "tf_dnn"):
         require_tensorflow("tf_dnn", name)
     require_tensorflow("tf_dnn", "a-row-the-matrix-does-not-know")
+
+
+def test_the_vision_lessons_say_they_need_torchvision():
+    from dlenv.runner.frameworks import lesson_needs
+
+    assert {name: lesson_needs(name) for name in ("cnn", "transfer", "classification")} == {
+        "cnn": ("torchvision",),
+        "transfer": ("torchvision",),
+        "classification": (),
+    }
+
+
+@pytest.mark.parametrize("row_name", ["cpu", "cu126", None])
+def test_a_missing_torchvision_is_one_line_with_the_rows_own_build(monkeypatch, matrix, row_name):
+    from dlenv.runner.frameworks import require_companions
+
+    monkeypatch.setattr(frameworks, "installed", lambda package: package != "torchvision")
+    with pytest.raises(DlenvError) as error:
+        require_companions("cnn", lambda: row_name)
+    assert str(error.value) == "lesson cnn needs torchvision, which is not installed here"
+    if row_name is None:  # a torch no row pins: only the doctor knows its pair
+        assert "dlenv doctor" in error.value.hint
+        return
+    row = matrix.row(row_name)
+    assert error.value.hint.startswith(f"pip install -c envs/constraints/{row_name}.txt torchvision=={row.torchvision}")
+    assert (row.torch_index or "") in error.value.hint
+
+
+def test_a_lesson_with_its_torchvision_asks_no_row(monkeypatch):
+    from dlenv.runner.frameworks import require_companions
+
+    monkeypatch.setattr(frameworks, "installed", lambda package: True)
+    require_companions("cnn", lambda: pytest.fail("the row is asked only when something is missing"))
