@@ -17,6 +17,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from dlenv.errors import DlenvError
 from dlenv.runner import Result, Trained
 from dlenv.runner.config import listed
 from dlenv.runner.context import Context
@@ -99,6 +100,9 @@ def step_milliseconds(model: nn.Module, batches: Batches, batch_size: int, devic
 
 def augmentation_effect(ctx: Context, cfg: Config, split: Split, curves: dict) -> dict[str, float]:
     """The augment_variant network on augment_images training images, without and with augmentation."""
+    if cfg.augment_images >= len(split.train):
+        have = len(split.train)
+        raise DlenvError(f"--set augment_images={cfg.augment_images}: the training set has only {have} images")
     small = split.train.split(len(split.train) - cfg.augment_images, seed=3)[0]
     found = {}
     for augment in ("", cfg.augment):
