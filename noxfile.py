@@ -97,7 +97,8 @@ def install_cpu_suite(session: nox.Session) -> None:
     """
     session.env["PIP_RETRIES"] = "0"  # fail fast on an index this machine cannot reach
     lines = (ROOT / "envs" / "requirements" / "cpu.txt").read_text(encoding="utf-8").splitlines()
-    requirements = Path(session.create_tmp()) / "cpu-without-torchvision.txt"
+    # beside the venv: session.create_tmp() would also point TMPDIR (and so pytest's tmp_path) into the checkout
+    requirements = Path(session.virtualenv.location) / "cpu-without-torchvision.txt"
     requirements.write_text("\n".join(line for line in lines if not line.startswith(VISION_PACKAGES)) + "\n")
     session.install("-r", str(requirements))
     session.install("-e", ".[dev,lessons,llm]")
