@@ -229,7 +229,7 @@ def fit(
             else:
                 watch.bad += 1
                 watch.stopped_early = 0 < validation.patience <= watch.bad and step < ctx.steps
-        stop = agreed_stop(ctx.stop_requested(), size)
+        stop = agreed_stop(ctx.stop_requested(), size, ctx.device)
         # Where a validated run ends is checkpointed, so --resume neither trains on nor forgets a validation.
         ended = validation is not None and (watch.stopped_early or (step == ctx.steps and ctx.checkpoint_every > 0))
         if (ctx.due(step) or stop is not None or ended) and process.main:
@@ -297,12 +297,13 @@ def global_mean(value: torch.Tensor, size: int) -> float:
     return value.item()
 
 
-def agreed_stop(signal_number: int | None, size: int) -> int | None:
-    """Every rank stops at the same step once any of them was asked to."""
+def agreed_stop(signal_number: int | None, size: int, device: str = "cpu") -> int | None:
+    """Every rank stops at the same step once any of them was asked to. The flag lives on `device`:
+    NCCL reduces CUDA tensors only."""
     if size == 1:
         return signal_number
     import torch.distributed as dist
 
-    flag = torch.tensor([signal_number or 0])
+    flag = torch.tensor([signal_number or 0], device=device)
     dist.all_reduce(flag, op=dist.ReduceOp.MAX)
     return int(flag.item()) or None
