@@ -19,13 +19,11 @@ import pytest
 from support import alternating_medians
 
 torch = pytest.importorskip("torch")
-pytest.importorskip("torchvision")
 pytest.importorskip("pytest_benchmark")
 from torch import nn  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
 from dlenv_lessons.cnn.model import SmallCNN  # noqa: E402
-from dlenv_lessons.transfer.model import FineTuned, resnet, with_head  # noqa: E402
 
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
 ROUNDS = 15
@@ -62,6 +60,8 @@ def batch(size: int, side: int, classes: int) -> tuple[torch.Tensor, torch.Tenso
 
 @pytest.mark.bench
 def test_a_frozen_backbone_step_costs_a_fraction_of_fine_tuning(benchmark):
+    from dlenv_lessons.transfer.model import FineTuned, resnet, with_head  # torchvision: every row pins it
+
     torch.manual_seed(0)
     x, y = batch(32, 64, 10)
     frozen, full = (FineTuned(with_head(resnet("resnet18"), 10)).to(DEVICE) for _ in range(2))
