@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 from support import ROOT
 
 import dlenv.bootstrap
@@ -100,7 +102,8 @@ def test_the_platforms_torch_is_kept_and_pinned(matrix):
         {"torch": "2.11.0", "numpy": "2.1.3", "transformers": "5.15.0"}, "12.8", matrix, matrix.row("cu128")
     )
     assert plan.constraints == ("torch==2.11.0", "numpy==2.1.3")
-    assert plan.requirements == ("peft==0.21.2", "trl==1.16.0", "bitsandbytes==0.50.2")  # transformers is there already
+    # transformers is there already; the lessons' packages follow the stack
+    assert plan.requirements[:3] == ("peft==0.21.2", "trl==1.16.0", "bitsandbytes==0.50.2")
     assert plan.matched_row is None and "torch 2.11.0 (CUDA 12.8) is no matrix row" in plan.warnings[0]
     command = plan.pip_command(Path("c.txt"))
     assert command[3:6] == ["install", "-c", "c.txt"] and not any(arg.startswith("torch") for arg in command)
@@ -196,3 +199,60 @@ def test_every_platform_has_a_first_cell_that_bootstraps(name):
     assert "import dlenv" in python and "dlenv.bootstrap(" in python
     for readme in ("README.md", "README.zh-CN.md"):
         assert cell in (ROOT / readme).read_text(encoding="utf-8")
+
+
+def extras_of_pyproject(*extras: str) -> set[str]:
+    """The package names of dlenv's extras, read from pyproject.toml itself."""
+    import tomllib
+
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
+    return {canonicalize_name(Requirement(line).name) for extra in extras for line in declared[extra]}
+
+
+def names(requirements) -> set[str]:
+    return {canonicalize_name(Requirement(line).name) for line in requirements}
+
+
+def test_the_lessons_packages_and_kagglehub_come_with_the_stack(matrix):
+    plan = plan_install({}, None, matrix, matrix.row("cpu"))
+    wanted = extras_of_pyproject("lessons", "data")
+    assert {"scikit-learn", "optuna", "sacrebleu", "datasketch", "kagglehub"} <= wanted <= names(plan.requirements)
+    present = plan_install({"optuna": "4.0.0", "kagglehub": "0.3.13"}, None, matrix, matrix.row("cpu"))
+    assert not {"optuna", "kagglehub"} & names(present.requirements)  # what is there stays, whatever its version
+
+
+@pytest.mark.parametrize(
+    "row, lessons, tensorflow, warning",
+    [
+        ("cu126", ("tf_dnn",), "tensorflow[and-cuda]==2.20.0", None),  # shared: beside torch
+        ("cpu", ("tf_gradients", "cnn"), "tensorflow-cpu==2.21.0", None),
+        ("cu124", ("tf_dnn",), None, "pip install -r envs/requirements/cu124-tf.txt in an environment of its own"),
+        ("cu130", ("tf_dnn",), None, "no TensorFlow release is built for CUDA 13"),
+        ("cu126", ("transformer",), None, None),  # no Keras lesson asked for: no TensorFlow
+    ],
+)
+def test_tensorflow_comes_only_for_a_keras_lesson_the_row_runs_beside_torch(matrix, row, lessons, tensorflow, warning):
+    plan = plan_install({"torch": matrix.row(row).torch}, None, matrix, matrix.row(row), lessons)
+    found = [line for line in plan.requirements if line.startswith("tensorflow")]
+    assert found == ([tensorflow] if tensorflow else [])
+    assert any(warning in w for w in plan.warnings) if warning else not any("TensorFlow" in w for w in plan.warnings)
+
+
+def test_the_platforms_tensorflow_is_kept_for_a_keras_lesson(matrix):
+    plan = plan_install({"torch": "2.7.1", "tensorflow": "2.19.0"}, "12.6", matrix, matrix.row("cu126"), ("tf_dnn",))
+    assert not any(line.startswith("tensorflow") for line in plan.requirements)
+    assert "tensorflow==2.19.0" in plan.constraints
+
+
+def test_an_unknown_lesson_is_bad_input_before_anything_changes(cli, machine, environ):
+    result = cli("bootstrap", "--dry-run", "--lesson", "transformr")
+    assert result.code == 2 and "unknown lesson 'transformr'" in result.stderr and "transformer" in result.stderr
+
+
+@pytest.mark.parametrize("readme", ["README.md", "README.zh-CN.md"])
+def test_the_readme_names_every_package_the_bootstrap_adds(readme):
+    text = (ROOT / readme).read_text(encoding="utf-8")
+    heading = "## In a cloud notebook" if readme == "README.md" else "## 在云端笔记本中"
+    section = text[text.index(heading) :].split("<!-- dlenv:platforms:start")[0]  # what it says it installs
+    for name in sorted(extras_of_pyproject("lessons", "data")):
+        assert f"`{name}`" in section, (readme, name)

@@ -68,7 +68,7 @@ def test_every_later_pip_install_in_the_image_is_held_to_the_rows_constraints(ma
         # after the TensorFlow environment (its own cuDNN), before dlenv's own install and the learner's
         tf = [i for i, line in enumerate(lines) if "/opt/venv-tf/bin/pip install" in line]
         assert all(i < lines.index(env) for i in tf), row.name
-        dlenv_install = next(i for i, line in enumerate(lines) if '"/opt/dlenv[lessons]"' in line)
+        dlenv_install = next(i for i, line in enumerate(lines) if '"/opt/dlenv[lessons,data]"' in line)
         assert lines.index(env) < dlenv_install, row.name
         assert any("-c /etc/dlenv/constraints.txt" in line for line in lines), row.name  # the row's own install too
 

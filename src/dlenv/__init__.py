@@ -14,13 +14,13 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 
-def bootstrap(mirror: str | None = None, install: bool = True) -> BootstrapReport:
+def bootstrap(mirror: str | None = None, install: bool = True, lessons: tuple[str, ...] = ()) -> BootstrapReport:
     """Get a notebook ready for the lessons: caches, mirrors, credentials, missing packages, the doctor.
 
     In the first cell of a Kaggle, Colab, AI Studio or PAI-DSW notebook:
 
         import dlenv
-        dlenv.bootstrap()
+        dlenv.bootstrap()                      # dlenv.bootstrap(lessons=("tf_dnn",)) adds the row's TensorFlow
 
     Prints what it did (names only, never secret values) and returns the report.
     """
@@ -28,6 +28,6 @@ def bootstrap(mirror: str | None = None, install: bool = True) -> BootstrapRepor
     from dlenv.matrix import load_matrix
     from dlenv.paths import default_matrix_path
 
-    report = run(load_matrix(default_matrix_path()), mirror=mirror, install=install)
+    report = run(load_matrix(default_matrix_path()), mirror=mirror, install=install, lessons=tuple(lessons))
     print(summary(report))
     return report

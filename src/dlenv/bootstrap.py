@@ -3,7 +3,9 @@
 1. detect the platform; 2. point the caches at its persistent storage and, where the network needs it,
 the tools at mirrors (before huggingface_hub is imported: it reads HF_ENDPOINT once); 3. load the
 credentials the platform holds into the environment the libraries read; 4. install what the lessons
-need and is missing — never replacing the platform's torch (with its torchvision and torchaudio),
+need and is missing — the row's torch stack, dlenv's `lessons` and `data` extras (scikit-learn, optuna,
+... and kagglehub), TensorFlow only for a Keras lesson asked for — never replacing the platform's torch
+(with its torchvision and torchaudio),
 TensorFlow or numpy (pip runs under a constraint that pins them); where no torch is installed, the
 row's torch, torchvision and cuDNN come in under the row's constraints (envs/constraints/<row>.txt);
 5. write what later installs must keep to a constraints file and point PIP_CONSTRAINT at it, so a
@@ -24,18 +26,22 @@ from packaging.utils import canonicalize_name
 
 from dlenv.doctor import Report, diagnose
 from dlenv.doctor.collect import collect, installed_versions
+from dlenv.errors import unknown
 from dlenv.fileio import atomic_write
 from dlenv.matrix import Matrix, Row
 from dlenv.mirrors import mirror_environment
 from dlenv.platforms import Platform, cache_environment, detect
 from dlenv.platforms.secrets import CREDENTIALS, secret
-from dlenv.requirements import constraints, environments
+from dlenv.requirements import constraints, environments, tensorflow_requirement
 
 # torch and the torchvision/torchaudio built for it: one build, kept or installed together (a torchvision
 # wheel requires its torch exactly: installing another one replaces the platform's torch)
 TORCH_BUILDS = ("torch", "torchvision", "torchaudio")
 PLATFORM_OWNED = (*TORCH_BUILDS, "tensorflow", "tensorflow-cpu", "numpy")  # a platform's own builds: kept as they are
 CONSTRAINTS_FILE = "constraints.txt"  # in the platform's cache_dir: what PIP_CONSTRAINT points at
+# dlenv's extras (pyproject.toml) the bootstrap installs: what the lessons import besides their framework,
+# and kagglehub, which every kaggle: dataset needs off Kaggle
+EXTRAS = ("lessons", "data")
 
 
 @dataclass(frozen=True)
@@ -65,8 +71,42 @@ class BootstrapReport:
     doctor: Report | None = None
 
 
-def plan_install(installed: dict[str, str], torch_cuda: str | None, matrix: Matrix, row: Row) -> InstallPlan:
-    """What to add for `row` next to what is installed, and what must stay as it is."""
+def extra_requirements(extras: tuple[str, ...] = EXTRAS) -> list[str]:
+    """The requirements of dlenv's `extras`, as its installed metadata declares them (from pyproject.toml)."""
+    from importlib.metadata import requires
+
+    found = []
+    for line in requires("dlenv") or []:
+        requirement = Requirement(line)
+        if requirement.marker is not None and any(requirement.marker.evaluate({"extra": e}) for e in extras):
+            requirement.marker = None
+            found.append(str(requirement))
+    return found
+
+
+def keras_requirements(lessons: tuple[str, ...], installed: dict[str, str], row: Row) -> tuple[list[str], list[str]]:
+    """TensorFlow, when a Keras lesson is asked for and the row pins it beside torch; else why not (warnings)."""
+    from dlenv.runner.frameworks import TENSORFLOW, lesson_framework
+
+    keras = [name for name in lessons if lesson_framework(name) == TENSORFLOW]
+    if not keras or any(name in installed for name in ("tensorflow", "tensorflow-cpu")):
+        return [], []  # none asked for, or the platform's own TensorFlow: kept as it is
+    asked = ", ".join(keras)
+    if row.tensorflow is None:
+        return [], [f"{asked} need TensorFlow, which row {row.name} does not pin: {row.no_tensorflow_reason}"]
+    if row.tensorflow_env == "separate":
+        return [], [
+            f"{asked} need TensorFlow, which row {row.name} keeps apart from torch: "
+            f"pip install -r envs/requirements/{row.name}-tf.txt in an environment of its own"
+        ]
+    return [tensorflow_requirement(row)], []
+
+
+def plan_install(
+    installed: dict[str, str], torch_cuda: str | None, matrix: Matrix, row: Row, lessons: tuple[str, ...] = ()
+) -> InstallPlan:
+    """What to add for `row` next to what is installed, and what must stay as it is; `lessons`: the ones
+    the learner means to run (TensorFlow comes only for a Keras lesson among them)."""
     has_torch = "torch" in installed
     # without torch, a stray torchvision is nobody's build: the row's replaces it
     owned = [name for name in PLATFORM_OWNED if has_torch or name not in TORCH_BUILDS]
@@ -89,6 +129,12 @@ def plan_install(installed: dict[str, str], torch_cuda: str | None, matrix: Matr
             requirements.append(line)  # the row's torch, with the torchvision built for it
         elif name not in installed and name not in PLATFORM_OWNED:
             requirements.append(line)  # present ones stay whatever their version; TensorFlow only for Keras lessons
+    for line in extra_requirements():
+        if canonicalize_name(Requirement(line).name) not in installed:
+            requirements.append(line)
+    tensorflow, why_not = keras_requirements(lessons, installed, row)
+    requirements += tensorflow
+    warnings += why_not
     if has_torch:
         keep = tuple(pin for pin in platform_pins if pin.split("==")[0] in TORCH_BUILDS)
         return InstallPlan(row, tuple(requirements), platform_pins, (), matched, tuple(warnings), keep)
@@ -97,7 +143,15 @@ def plan_install(installed: dict[str, str], torch_cuda: str | None, matrix: Matr
     return InstallPlan(row, tuple(requirements), platform_pins + keep, index_urls, matched, tuple(warnings), keep)
 
 
-def run(matrix: Matrix, *, mirror: str | None = None, install: bool = True) -> BootstrapReport:
+def run(
+    matrix: Matrix, *, mirror: str | None = None, install: bool = True, lessons: tuple[str, ...] = ()
+) -> BootstrapReport:
+    from dlenv.lessons_catalog import lesson_names
+
+    names = lesson_names()
+    for name in lessons:  # bad input before anything changes
+        if name not in names:
+            raise unknown("lesson", name, names)
     platform = detect()
     report = BootstrapReport(platform)
     # Credentials first: their files are found through variables (HF_HOME) that the caches change next.
@@ -120,7 +174,7 @@ def run(matrix: Matrix, *, mirror: str | None = None, install: bool = True) -> B
     report.doctor = diagnose(probe, matrix)
     row = matrix.row(report.doctor.recommended_row) if report.doctor.recommended_row else _cpu_row(matrix)
     torch = probe.packages.torch
-    report.plan = plan_install(installed, torch.cuda if torch else None, matrix, row)
+    report.plan = plan_install(installed, torch.cuda if torch else None, matrix, row, lessons)
     if install and report.plan.requirements:
         _pip_install(report.plan)
         report.installed = True

@@ -64,6 +64,12 @@ def bootstrap_command(
     ctx: typer.Context,
     mirror: Annotated[str | None, typer.Option("--mirror", help="cn or none; default: the platform's own.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would be installed; install nothing.")] = False,
+    lesson: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--lesson", help="A lesson to be ready for (repeatable); a Keras one brings the row's TensorFlow."
+        ),
+    ] = None,
 ) -> None:
     """Point caches and mirrors, load credentials, install what the lessons miss, ask the doctor.
 
@@ -71,7 +77,7 @@ def bootstrap_command(
     """
     from dlenv.bootstrap import run, summary
 
-    report = run(Options.of(ctx).matrix(), mirror=mirror, install=not dry_run)
+    report = run(Options.of(ctx).matrix(), mirror=mirror, install=not dry_run, lessons=tuple(lesson or ()))
     out().print(summary(report), markup=False)
     for name, value in report.environment.items():
         out().print(f"export {name}={value}", markup=False)

@@ -101,7 +101,8 @@ def _kagglehub(spec: Spec, platform: Platform) -> Path:
     try:
         import kagglehub
     except ImportError:
-        raise DlenvError("kagglehub is not installed", hint="pip install kagglehub") from None
+        hint = "pip install 'dlenv[data]'  (or: pip install kagglehub)"
+        raise DlenvError("kagglehub is not installed", hint=hint) from None
     try:
         return Path(kagglehub.dataset_download(spec.id))
     except Exception as error:  # kagglehub raises its own types and requests' ones
