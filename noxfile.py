@@ -88,7 +88,8 @@ def install_row(session: nox.Session, row: str, tensorflow_env: bool = False) ->
 
 
 def install_cpu_suite(session: nox.Session) -> None:
-    """The cpu row (torch, TensorFlow, transformers, PEFT, TRL, bitsandbytes) and dlenv with what its tests need.
+    """The cpu row (torch, TensorFlow, transformers, PEFT, TRL, bitsandbytes) and dlenv with what its tests need
+    (its dev, lessons, llm and data extras: kagglehub is tested offline).
 
     All of envs/requirements/cpu.txt but its torchvision: torchvision 0.28.0+cpu comes only from PyTorch's
     own index, which a machine that reaches PyPI alone (CI's) cannot download, and PyPI's torchvision is
@@ -101,7 +102,7 @@ def install_cpu_suite(session: nox.Session) -> None:
     requirements = Path(session.virtualenv.location) / "cpu-without-torchvision.txt"
     requirements.write_text("\n".join(line for line in lines if not line.startswith(VISION_PACKAGES)) + "\n")
     session.install("-r", str(requirements))
-    session.install("-e", ".[dev,lessons,llm]")
+    session.install("-e", ".[dev,lessons,llm,data]")
 
 
 def doctor_report(session: nox.Session, row: str | None = None) -> dict:

@@ -193,3 +193,19 @@ def test_huggingface_offline_with_nothing_cached_says_how_to_get_it(machine, cli
     lines = result.stderr.splitlines()
     assert lines[0].startswith("error: cannot download dataset 'stanfordnlp/imdb' and no copy is cached")
     assert lines[1].startswith("hint: PAI-DSW:")
+
+
+def test_kaggle_offline_with_nothing_attached_names_the_platforms_fix(machine, monkeypatch):
+    """kagglehub installed (dlenv[data]) and the network down: Colab's fix, not 'kagglehub is not installed'."""
+    machine("/var/colab/hostname", "/content/", COLAB_RELEASE_TAG="release-colab-2026")
+    dead = FileServer(PAYLOAD)
+    dead.stop()
+    for proxy in ("https_proxy", "HTTPS_PROXY"):  # a proxy nobody listens on: every request refused at once
+        monkeypatch.setenv(proxy, f"http://127.0.0.1:{dead.port}")
+    result = subprocess.run(
+        [sys.executable, "-m", "dlenv", "data", "fetch", "kaggle:uciml/iris"], capture_output=True, text=True
+    )
+    assert result.returncode == 2, result.stderr
+    first, hint = result.stderr.splitlines()[:2]
+    assert first.startswith("error: cannot download kaggle:uciml/iris (") and "no copy is attached or cached" in first
+    assert hint.startswith("hint: Colab:") and "not installed" not in result.stderr
