@@ -18,6 +18,12 @@ def notebook_command(
     out_path: Annotated[
         Path | None, typer.Option("--out", help="Where to write it (.ipynb, or .py for py:percent).")
     ] = None,
+    install_from: Annotated[
+        str | None,
+        typer.Option(
+            "--install-from", help="Where the first cell gets dlenv: git+https://…, a .whl path or URL, pypi."
+        ),
+    ] = None,
 ) -> None:
     """Write a runnable notebook of a lesson whose first cell is the platform's bootstrap."""
     from dlenv import notebook
@@ -28,9 +34,10 @@ def notebook_command(
     if lesson not in found:
         raise unknown("lesson", lesson, found)
     path = notebook.write(
-        notebook.build(found[lesson], platform_name), out_path or Path(f"{lesson}-{platform_name}.ipynb")
+        notebook.build(found[lesson], platform_name, install_from), out_path or Path(f"{lesson}-{platform_name}.ipynb")
     )
-    out().print(f"wrote {path}")
+    source = f", installing {notebook.install_requirement(install_from)}" if install_from else ""
+    out().print(f"wrote {path}{source}")
 
 
 def register(app: typer.Typer) -> None:
