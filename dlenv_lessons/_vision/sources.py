@@ -15,7 +15,7 @@ from dlenv_lessons._vision.images import (
     train_and_test_folders,
 )
 
-CIFAR10_MOUNT = "cifar-10"  # the competition's folder under Kaggle's /kaggle/input
+CIFAR10 = "kaggle:competitions/cifar-10"  # trainLabels.csv, train.7z (dlenv_lessons._vision.images.cifar10_kaggle)
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,8 @@ def load(dataset: str, data_dir: str, out: Path, *, train: int, val: int, test: 
         train_images = torchvision_digits(dataset, root, train=True, download=not data_dir)
         test_images = torchvision_digits(dataset, root, train=False, download=False)
     elif dataset == "cifar10":
-        folder = local_or_fetched(data_dir) if data_dir else _kaggle_mount(CIFAR10_MOUNT)
+        # the competition's files: attached on Kaggle, else downloaded by kagglehub (its rules accepted first)
+        folder = local_or_fetched(data_dir or CIFAR10)
         # the competition's test images carry no labels: the test set is held out of its training images
         train_images, test_images = cifar10_kaggle(folder, size).split(test or 10_000, seed=1)
     elif dataset == "folder":
@@ -87,16 +88,3 @@ def load(dataset: str, data_dir: str, out: Path, *, train: int, val: int, test: 
 
 def _at_most(images: Images, count: int) -> Images:
     return images.split(len(images) - count, seed=2)[0] if 0 < count < len(images) else images
-
-
-def _kaggle_mount(name: str) -> Path:
-    from dlenv.platforms import detect
-
-    platform = detect()
-    if platform.input_dir and (Path(platform.input_dir) / name).is_dir():
-        return Path(platform.input_dir) / name
-    raise DlenvError(
-        "--set dataset=cifar10 needs the competition's files",
-        hint="on Kaggle, add the CIFAR-10 competition's data; elsewhere: kaggle competitions download -c cifar-10, "
-        "unzip, and pass --set data_dir=<that folder>",
-    )

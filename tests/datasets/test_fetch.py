@@ -209,3 +209,30 @@ def test_kaggle_offline_with_nothing_attached_names_the_platforms_fix(machine, m
     first, hint = result.stderr.splitlines()[:2]
     assert first.startswith("error: cannot download kaggle:uciml/iris (") and "no copy is attached or cached" in first
     assert hint.startswith("hint: Colab:") and "not installed" not in result.stderr
+
+
+def test_attached_kaggle_competition_is_used_in_either_layout(machine):
+    root = machine("/kaggle/input/competitions/cifar-10/", "/kaggle/working/", KAGGLE_KERNEL_RUN_TYPE="Batch",
+                   KAGGLE_DATA_PROXY_URL="http://proxy")  # fmt: skip
+    fetched = fetch("kaggle:competitions/cifar-10")
+    assert (fetched.path, fetched.via) == (root / "kaggle/input/competitions/cifar-10", "mount")
+    (root / "kaggle/input/titanic").mkdir()  # the legacy layout: /kaggle/input/<slug>
+    assert fetch("kaggle:competitions/titanic").path == root / "kaggle/input/titanic"
+
+
+def test_a_competition_off_kaggle_comes_through_kagglehubs_competition_download(machine, monkeypatch, tmp_path):
+    kagglehub = pytest.importorskip("kagglehub")
+    machine()
+    asked = []
+
+    def competition_download(handle):
+        asked.append(handle)
+        if handle == "titanic":  # what Kaggle answers until the rules are accepted
+            raise RuntimeError("403 Client Error: Forbidden for url: https://www.kaggle.com/api/v1/competitions/...")
+        return str(tmp_path)
+
+    monkeypatch.setattr(kagglehub, "competition_download", competition_download)
+    assert fetch("kaggle:competitions/cifar-10").path == tmp_path and asked == ["cifar-10"]
+    with pytest.raises(DlenvError) as error:
+        fetch("kaggle:competitions/titanic")
+    assert error.value.hint == "accept the competition's rules at https://www.kaggle.com/competitions/titanic/rules"

@@ -63,6 +63,8 @@ def _from_mount(spec: Spec, platform: Platform) -> Path | None:
     root = Path(platform.input_dir)
     if spec.source == "aistudio":
         candidates = [root / f"data{spec.id}"]
+    elif spec.source == "kaggle" and spec.competition:
+        candidates = [root / "competitions" / spec.slug, root / spec.slug]  # Kaggle's 2025 layout, then the legacy one
     elif spec.source == "kaggle":
         owner, slug = spec.id.split("/")
         candidates = [root / "datasets" / owner / slug, root / slug]  # Kaggle's 2025 layout, then the legacy one
@@ -104,10 +106,19 @@ def _kagglehub(spec: Spec, platform: Platform) -> Path:
         hint = "pip install 'dlenv[data]'  (or: pip install kagglehub)"
         raise DlenvError("kagglehub is not installed", hint=hint) from None
     try:
+        if spec.competition:  # downloaded and unzipped by kagglehub; archives inside stay as they are
+            return Path(kagglehub.competition_download(spec.slug))
         return Path(kagglehub.dataset_download(spec.id))
     except Exception as error:  # kagglehub raises its own types and requests' ones
         text = f"{type(error).__name__}: {error}"
         if any(word in text for word in ("Connection", "resolve", "Max retries", "timed out")):
             raise Offline(text) from None
-        hint = "dlenv login kaggle" if "401" in text or "403" in text or "credential" in text.lower() else None
-        raise DlenvError(f"kagglehub could not fetch {spec}: {text}", hint=hint, exit_code=1) from None
+        raise DlenvError(
+            f"kagglehub could not fetch {spec}: {text}", hint=_kaggle_hint(spec, text), exit_code=1
+        ) from None
+
+
+def _kaggle_hint(spec: Spec, text: str) -> str | None:
+    if spec.competition and "403" in text:  # the rules are accepted on the website, once per competition
+        return f"accept the competition's rules at https://www.kaggle.com/competitions/{spec.slug}/rules"
+    return "dlenv login kaggle" if "401" in text or "403" in text or "credential" in text.lower() else None

@@ -1,4 +1,5 @@
-"""Dataset specs: `kaggle:owner/slug`, `hf:org/name`, `url:https://host/file#sha256=HEX`, `aistudio:ID`."""
+"""Dataset specs: `kaggle:owner/slug` (`kaggle:competitions/slug` for a competition's data), `hf:org/name`,
+`url:https://host/file#sha256=HEX`, `aistudio:ID`."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from dlenv.errors import DlenvError
 from dlenv.hub import REPO_ID
 
 Source = Literal["kaggle", "hf", "url", "aistudio"]
-EXAMPLES = "kaggle:owner/slug, hf:org/name, url:https://host/file.zip#sha256=HEX, aistudio:ID"
+EXAMPLES = "kaggle:owner/slug, kaggle:competitions/slug, hf:org/name, url:https://host/file.zip#sha256=HEX, aistudio:ID"
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,11 @@ class Spec:
     source: Source
     id: str  # owner/slug, org/name, the URL without its fragment, or the AI Studio dataset number
     sha256: str | None = None
+
+    @property
+    def competition(self) -> bool:
+        """kaggle:competitions/SLUG, as Kaggle's own URL names a competition, rather than a dataset."""
+        return self.source == "kaggle" and self.id.startswith("competitions/")
 
     @property
     def slug(self) -> str:
