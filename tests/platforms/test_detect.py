@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import sys
 import types
+from pathlib import Path
+
+import pytest
 
 from dlenv.platforms import cache_environment, detect
 
@@ -120,3 +123,22 @@ def test_platform_json_lists_secret_names_never_values(machine, cli):
     assert set(data) == {"name", "title", "input_dir", "work_dir", "persistent_dir", "cache_dir", "has_gpu", "secrets"}
     assert data["name"] == "colab" and data["secrets"] == ["HF_TOKEN", "WANDB_API_KEY"]
     assert "topsecret" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "paths, env, runs",
+    [
+        (["/var/colab/hostname", "/content/drive/MyDrive/"], {}, "content/drive/MyDrive/runs/cnn"),  # Drive mounted
+        (["/var/colab/hostname", "/content/"], {}, None),  # no Drive: nowhere that outlives the VM
+        (["/kaggle/input/", "/kaggle/working/"], {"KAGGLE_KERNEL_RUN_TYPE": "Interactive",
+                                                  "KAGGLE_DATA_PROXY_URL": "http://proxy"}, "kaggle/working/runs/cnn"),
+        (["/mnt/workspace/"], {"DSW_INSTANCE_ID": "dsw-1"}, "mnt/workspace/runs/cnn"),
+        (["/home/aistudio/data/", "/home/aistudio/work/"], {}, "home/aistudio/runs/cnn"),
+        ([], {}, None),  # a laptop: runs/ under the current folder
+    ],
+)  # fmt: skip
+def test_runs_go_where_the_platform_keeps_them(machine, paths, env, runs):
+    from dlenv.runner import default_out
+
+    root = machine(*paths, **env)
+    assert default_out("cnn") == (root / runs if runs else Path("runs") / "cnn")

@@ -44,6 +44,7 @@ class Paths:
     input_dir: str | None = None  # reported when it exists
     persistent_dir: str | None = None  # reported when it exists (a mounted Drive, say)
     cache_on_persistent: Annotated[bool, Strict()] = False  # put caches on persistent_dir when it is there
+    runs_on_persistent: Annotated[bool, Strict()] = False  # `dlenv run` writes to persistent_dir/runs by default
 
 
 @dataclass(frozen=True)

@@ -135,6 +135,19 @@ def current_row() -> str | None:
     return row.name if row else None
 
 
+def default_out(name: str) -> Path:
+    """Where a run writes without --out: runs/LESSON under the current folder, or under the platform's
+    persistent storage where its profile says so (runs_on_persistent): Colab's mounted Drive, since
+    /content goes with the VM; Kaggle's /kaggle/working, DSW's /mnt/workspace, AI Studio's home."""
+    from dlenv.platforms import detect
+    from dlenv.platforms.profiles import profiles
+
+    platform = detect()
+    if platform.persistent_dir and profiles()[platform.name].paths.runs_on_persistent:
+        return Path(platform.persistent_dir) / "runs" / name
+    return Path("runs") / name
+
+
 def checkpoint_interval(given: int | None, steps: int) -> int:
     """--checkpoint-every as given, 0 meaning never; by default every tenth of the run (of at least one step)."""
     if given is None:
@@ -151,7 +164,7 @@ def run(name: str, options: RunOptions, progress: Any = None) -> tuple[Path, dic
     steps = options.steps if options.steps is not None else getattr(cfg, "steps", None) or cfg.trials
     if steps < 1:
         raise DlenvError(f"--steps {steps}: must be at least 1")
-    out = options.out or Path("runs") / name
+    out = options.out or default_out(name)
     every = checkpoint_interval(options.checkpoint_every, steps)
     module = load_lesson(name)  # every setting checked: only now the framework loads
     ctx = Context(
