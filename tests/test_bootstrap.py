@@ -55,6 +55,20 @@ def test_aistudio_gets_mirrors_and_caches_in_its_persistent_home(machine, enviro
     assert not report.warnings
 
 
+def test_the_images_own_pip_mirror_is_kept(machine, environ, matrix, monkeypatch):
+    """PAI-DSW's image sets pip to mirrors.aliyun.com in /etc/pip.conf: the bootstrap keeps it (and still
+    points the Hugging Face hub at its mirror)."""
+    monkeypatch.delitem(sys.modules, "huggingface_hub", raising=False)
+    monkeypatch.delenv("PIP_INDEX_URL", raising=False)
+    monkeypatch.delenv("PIP_CONFIG_FILE", raising=False)
+    root = machine("/mnt/workspace/", DSW_INSTANCE_ID="dsw-1")
+    (root / "etc").mkdir()
+    (root / "etc" / "pip.conf").write_text("[global]\nindex-url = https://mirrors.aliyun.com/pypi/simple/\n")
+    report = run(matrix, install=False)
+    assert "PIP_INDEX_URL" not in environ and environ["HF_ENDPOINT"] == "https://hf-mirror.com"
+    assert "pip keeps this machine's own index, https://mirrors.aliyun.com/pypi/simple/" in report.warnings
+
+
 def test_a_mirror_set_after_huggingface_hub_was_imported_asks_for_a_restart(machine, environ, matrix, monkeypatch):
     monkeypatch.setitem(sys.modules, "huggingface_hub", object())
     machine("/home/aistudio/work/")

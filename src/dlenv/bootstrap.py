@@ -29,7 +29,7 @@ from dlenv.doctor.collect import collect, installed_versions
 from dlenv.errors import unknown
 from dlenv.fileio import atomic_write
 from dlenv.matrix import Matrix, Row
-from dlenv.mirrors import mirror_environment
+from dlenv.mirrors import configured_pip_index, mirror_environment
 from dlenv.platforms import Platform, cache_environment, detect
 from dlenv.platforms.secrets import CREDENTIALS, secret
 from dlenv.requirements import constraints, environments, tensorflow_requirement
@@ -160,6 +160,11 @@ def run(
             os.environ[name] = value
             report.credentials.append(name)
     wanted = {**cache_environment(platform), **mirror_environment(platform.mirror if mirror is None else mirror)}
+    kept_index = configured_pip_index()
+    if kept_index and "PIP_INDEX_URL" in wanted:
+        # the image's own pip mirror (DSW's mirrors.aliyun.com) is the one its network reaches best
+        del wanted["PIP_INDEX_URL"]
+        report.warnings.append(f"pip keeps this machine's own index, {kept_index}")
     for name, value in wanted.items():
         if name not in os.environ:
             os.environ[name] = report.environment[name] = value
