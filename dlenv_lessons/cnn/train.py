@@ -21,9 +21,10 @@ from dlenv.errors import DlenvError
 from dlenv.runner import Result, Trained
 from dlenv.runner.config import listed
 from dlenv.runner.context import Context
-from dlenv.runner.torch_loop import Validation, batch_indices, fit, seed_everything
+from dlenv.runner.torch_loop import seed_everything
 from dlenv_lessons._vision.images import Batches, Images, accuracy
 from dlenv_lessons._vision.sources import Split, load
+from dlenv_lessons._vision.training import train_classifier
 from dlenv_lessons.cnn.config import VARIANTS, Config
 from dlenv_lessons.cnn.model import SmallCNN, parameters
 
@@ -61,16 +62,8 @@ def train_variant(ctx: Context, cfg: Config, variant: str, batches: Batches, val
     channels, classes = batches.images.x.shape[1], len(batches.images.classes)
     model = SmallCNN(variant, channels, classes, cfg.width, cfg.dropout).to(ctx.device)
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-    loss_fn = nn.CrossEntropyLoss()
-
-    def loss_at(step: int) -> torch.Tensor:
-        x, y = batches.batch(batch_indices(len(batches.images), cfg.batch_size))
-        return loss_fn(model(x.to(ctx.device)), y.to(ctx.device))
-
-    validation = Validation(lambda: accuracy(model, batches, val, ctx.device), metric="val_accuracy",
-                            every=cfg.validate_every, patience=cfg.patience)  # fmt: skip
-    trained = fit(ctx, model, optimizer, loss_at, samples_per_step=cfg.batch_size, validation=validation)
-    ctx.close()
+    trained = train_classifier(ctx, model, optimizer, batches, val, batch_size=cfg.batch_size,
+                               validate_every=cfg.validate_every, patience=cfg.patience)  # fmt: skip
     return model, trained
 
 

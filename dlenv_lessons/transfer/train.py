@@ -22,9 +22,10 @@ from torch import nn
 
 from dlenv.runner import Result, Trained
 from dlenv.runner.context import Context
-from dlenv.runner.torch_loop import Validation, batch_indices, fit, seed_everything
+from dlenv.runner.torch_loop import seed_everything
 from dlenv_lessons._vision.images import Batches, Images, accuracy, image_folder
 from dlenv_lessons._vision.sources import Split, generated, local_or_fetched, train_and_test_folders
+from dlenv_lessons._vision.training import train_classifier
 from dlenv_lessons.transfer.config import Config
 from dlenv_lessons.transfer.model import FineTuned, imagenet_weights, resnet, with_head
 
@@ -80,17 +81,8 @@ def train(ctx: Context, cfg: Config) -> Result:
 def phase(ctx: Context, cfg: Config, model: nn.Module, optimizer: torch.optim.Optimizer, batches: Batches,
           val: Images) -> Trained:  # fmt: skip
     """One training of `model` on `batches`, validated on `val`; ends with its best weights."""
-    loss_fn = nn.CrossEntropyLoss()
-
-    def loss_at(step: int) -> torch.Tensor:
-        x, y = batches.batch(batch_indices(len(batches.images), cfg.batch_size))
-        return loss_fn(model(x.to(ctx.device)), y.to(ctx.device))
-
-    validation = Validation(lambda: accuracy(model, batches, val, ctx.device), metric="val_accuracy",
-                            every=cfg.validate_every, patience=cfg.patience)  # fmt: skip
-    trained = fit(ctx, model, optimizer, loss_at, samples_per_step=cfg.batch_size, validation=validation)
-    ctx.close()
-    return trained
+    return train_classifier(ctx, model, optimizer, batches, val, batch_size=cfg.batch_size,
+                            validate_every=cfg.validate_every, patience=cfg.patience)  # fmt: skip
 
 
 def pretrain(ctx: Context, cfg: Config) -> tuple[nn.Module, Trained]:
