@@ -20,6 +20,7 @@ import torch
 from torchvision.transforms import v2
 
 from dlenv.errors import DlenvError
+from dlenv_lessons._shared import metrics as shared
 
 
 @dataclass(frozen=True)
@@ -212,12 +213,7 @@ class Batches:
         return self.floats(x), self.images.y[indices]
 
 
-@torch.no_grad()
 def accuracy(model: torch.nn.Module, batches: Batches, images: Images, device: str) -> float:
-    """The share of `images` (normalised as `batches` normalises) whose top class is the label."""
+    """The share of `images` (normalised as `batches` normalises) whose top class is the label, in eval mode."""
     model.eval()
-    right = 0
-    for start in range(0, len(images), 512):
-        x = batches.floats(images.x[start : start + 512]).to(device)
-        right += (model(x).argmax(1).cpu() == images.y[start : start + 512]).sum().item()
-    return right / len(images)
+    return shared.accuracy(model, images.x, images.y, device, prepare=batches.floats, batch=512)
