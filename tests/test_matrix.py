@@ -176,8 +176,16 @@ BAD_MATRICES = {
     ),
     "row without torch": (edit('torch = "2.10.0"', ""), "row 'cu128': field 'torch' is required"),
     "empty python": (
-        edit('python = ["3.10", "3.11", "3.12"]', "python = []"),
+        edit('python = ["3.10", "3.11", "3.12", "3.13"]', "python = []"),
         "row 'cpu': field 'python' must not be empty",
+    ),
+    "tensorflow python outside the row's": (
+        edit('tensorflow_python = ["3.10", "3.11", "3.12"]', 'tensorflow_python = ["3.9", "3.10"]'),
+        "row 'cu124': field 'tensorflow_python' lists 3.9, which 'python' does not",
+    ),
+    "tensorflow python for a shared tensorflow": (
+        edit('tensorflow_env = "shared"', 'tensorflow_env = "shared"\ntensorflow_python = ["3.11"]'),
+        "row 'cpu': field 'tensorflow_python' is only for tensorflow_env = \"separate\"",
     ),
     "duplicate row": (MATRIX_TEXT + '\n[rows.cu126]\ncuda = "12.6"\n', "duplicate row 'cu126'"),
     "cuda row without min_driver": (edit('min_driver = "570.26"', ""), "row 'cu128': field 'min_driver' is required"),

@@ -69,7 +69,7 @@ def test_conda_specs_parse_and_carry_the_same_pins(matrix):
             conda_deps = [d for d in spec["dependencies"] if isinstance(d, str)]
             for dep in conda_deps:
                 MatchSpec(dep)  # raises on an invalid conda spec
-            assert f"python={row.python_default}" in conda_deps
+            assert f"python={env.python_default}" in conda_deps
             # CUDA only from the pip wheels: no conda CUDA packages beside them
             assert not [d for d in conda_deps if "cuda" in d or "cudnn" in d]
             (pip_section,) = [d["pip"] for d in spec["dependencies"] if isinstance(d, dict)]
@@ -77,6 +77,16 @@ def test_conda_specs_parse_and_carry_the_same_pins(matrix):
             assert pins(pip_section) == pins(requirements)
 
 
-def test_conda_python_is_one_the_row_supports(matrix):
+def test_conda_python_is_one_the_environment_supports(matrix):
     for row in matrix.rows.values():
         assert row.python_default in row.python
+        for env in environments(row):
+            assert env.python_default in env.pythons and set(env.pythons) <= set(row.python)
+
+
+def test_a_separate_tensorflow_gets_its_newest_python_not_the_rows(matrix):
+    # cu124's torch installs on 3.13, its TensorFlow 2.17 has no cp313 wheels: the TF conda spec stays on 3.12
+    torch_env, tf_env = environments(matrix.row("cu124"))
+    assert torch_env.python_default == "3.13" and tf_env.python_default == "3.12"
+    spec = yaml.safe_load((ROOT / "envs" / "conda" / "cu124-tf.yml").read_text())
+    assert "python=3.12" in spec["dependencies"]

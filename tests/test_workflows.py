@@ -80,3 +80,9 @@ def test_the_images_workflow_builds_every_rows_dockerfile_and_pushes_only_on_tag
 @pytest.mark.parametrize("name", ["ci.yml", "gpu.yml", "images.yml"])
 def test_workflows_grant_the_token_no_more_than_reading_the_code(name):
     assert load(name)["permissions"] == {"contents": "read"}
+
+
+def test_ci_runs_the_suite_on_every_python_of_the_cpu_row(matrix):
+    # `nox -s tests` installs the cpu row: each Python the row lists is one CI proves
+    cpu = next(row for row in matrix.rows.values() if row.cuda is None)
+    assert load("ci.yml")["jobs"]["tests"]["strategy"]["matrix"]["python"] == list(cpu.python)

@@ -64,6 +64,8 @@ class Row:
     no_torchaudio_reason: str | None = None
     tensorflow: Pin | None = None
     tensorflow_env: Literal["shared", "separate"] | None = None
+    # the Pythons of a separate TensorFlow environment, where TF has wheels for fewer than torch; default: python
+    tensorflow_python: tuple[PythonRelease, ...] | None = None
     no_tensorflow_reason: str | None = None
     lessons: tuple[str, ...] = ()
 
@@ -91,22 +93,27 @@ class Row:
                 raise ValueError("field 'no_tensorflow_reason' is set but 'tensorflow' is pinned")
         if len(set(self.python)) != len(self.python):
             raise ValueError("field 'python' lists a version twice")
+        if self.tensorflow_python is not None:
+            if self.tensorflow_env != "separate":
+                raise ValueError("field 'tensorflow_python' is only for tensorflow_env = \"separate\"")
+            if stray := [v for v in self.tensorflow_python if v not in self.python]:
+                raise ValueError(f"field 'tensorflow_python' lists {', '.join(stray)}, which 'python' does not")
         if "+" in self.torch:
             # torch==2.7.1+cu118 only exists on the index named .../whl/cu118
             label = self.torch.split("+", 1)[1]
             if self.torch_index is None or self.torch_index.rstrip("/").rsplit("/", 1)[-1] != label:
                 raise ValueError(f"field 'torch_index' must be the index that serves '+{label}' builds")
 
-    def summary(self, *, torch: bool = False) -> str:
+    def summary(self, *, torch: bool = False, python: tuple[str, ...] | None = None) -> str:
         """The row in one line: what it needs of a machine, 'CUDA 12.6, cuDNN 9.5.1.17, driver >= 560.28.03,
         Python 3.11/3.12/3.13' ('CPU only, Python 3.10/3.11/3.12'), as generated files' headers say it; with
         `torch`, what a learner gets on which driver, 'torch 2.7.1, CUDA 12.6, driver >= 560.28.03'
-        ('torch 2.13.0+cpu'), as the doctor names a row it judged."""
+        ('torch 2.13.0+cpu'), as the doctor names a row it judged. `python`: an environment's own Pythons."""
         cuda, driver = f"CUDA {self.cuda}", f"driver >= {self.min_driver}"
         if torch:
             return ", ".join([f"torch {self.torch}", *([cuda, driver] if self.cuda else [])])
         needs = [cuda, f"cuDNN {self.cudnn}", driver] if self.cuda else ["CPU only"]
-        return ", ".join([*needs, f"Python {'/'.join(self.python)}"])
+        return ", ".join([*needs, f"Python {'/'.join(python or self.python)}"])
 
     def as_json(self) -> dict[str, Any]:
         return row_json(self)
@@ -179,6 +186,7 @@ def row_json(row: Row) -> dict[str, Any]:
         "no_torchaudio_reason",
         "tensorflow",
         "tensorflow_env",
+        "tensorflow_python",
         "no_tensorflow_reason",
         "transformers",
         "peft",

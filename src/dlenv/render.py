@@ -38,11 +38,11 @@ _jinja = Jinja(
 
 
 def requirements_txt(env: Environment) -> str:
-    return _jinja.get_template("requirements.txt.j2").render(header=HEADER, env=env, summary=env.row.summary())
+    return _jinja.get_template("requirements.txt.j2").render(header=HEADER, env=env, summary=env.summary())
 
 
 def conda_yml(env: Environment) -> str:
-    return _jinja.get_template("conda.yml.j2").render(header=HEADER, env=env, summary=env.row.summary())
+    return _jinja.get_template("conda.yml.j2").render(header=HEADER, env=env, summary=env.summary())
 
 
 def constraints_txt(row: Row) -> str:
@@ -77,6 +77,13 @@ def _tensorflow_cell(row: Row, chinese: bool) -> str:
         return "—"
     if row.tensorflow_env == "shared":
         return f"{row.tensorflow}（与 torch 同一环境）" if chinese else f"{row.tensorflow} (with torch)"
+    if row.tensorflow_python is not None:  # fewer Pythons than the row's torch: say which
+        pythons = ", ".join(row.tensorflow_python)
+        return (
+            f"{row.tensorflow}（独立环境，Python {pythons}）"
+            if chinese
+            else f"{row.tensorflow} (own env, Python {pythons})"
+        )
     return f"{row.tensorflow}（独立环境）" if chinese else f"{row.tensorflow} (own env)"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dlenv.facts import version_tuple
 from dlenv.matrix import Row
 
 
@@ -19,6 +20,22 @@ class Environment:
     @property
     def name(self) -> str:
         return self.row.name + self.suffix
+
+    @property
+    def pythons(self) -> tuple[str, ...]:
+        """The Pythons this environment installs on: a separate TensorFlow's may be fewer than the row's."""
+        if self.suffix == "-tf" and self.row.tensorflow_python is not None:
+            return self.row.tensorflow_python
+        return self.row.python
+
+    def summary(self) -> str:
+        """The environment in one line, as its generated files' headers say it (Row.summary, its own Pythons)."""
+        return self.row.summary(python=self.pythons)
+
+    @property
+    def python_default(self) -> str:
+        """The Python a conda environment of it gets: its newest."""
+        return max(self.pythons, key=version_tuple)
 
 
 def tensorflow_requirement(row: Row) -> str:

@@ -211,8 +211,9 @@ def check_row(row: Row, pythons: list[str], indexes: Indexes, uv: str | None = N
     outcomes = []
     envs = environments(row)
     for python in pythons:
-        outcomes += [compile_env(env, python, indexes, uv) for env in envs]
-        if row.tensorflow_env == "separate":
+        here = [env for env in envs if python in env.pythons]  # a separate TensorFlow may skip the newest Python
+        outcomes += [compile_env(env, python, indexes, uv) for env in here]
+        if len(here) == 2:
             outcomes.append(_probe_together(envs, python, indexes, uv))
     return outcomes
 

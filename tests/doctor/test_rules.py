@@ -14,7 +14,7 @@ from dlenv.doctor.probe import BitsandbytesInfo, CompanionInfo, Gpu, Packages, P
 from dlenv.doctor.report import Verdict
 from dlenv.doctor.rows import recommend
 from dlenv.doctor.rules import RULES, RuleContext, rule
-from dlenv.facts import paired_torchaudio, paired_torchvision
+from dlenv.facts import paired_torchaudio, paired_torchvision, version_tuple
 
 T4 = Gpu(name="Tesla T4", compute_capability="7.5", memory_mib=15360)
 P100 = Gpu(name="Tesla P100-PCIE-16GB", compute_capability="6.0", memory_mib=16384)
@@ -296,8 +296,21 @@ def test_a_python_in_the_rows_is_ok_and_names_them(judge):
 def test_a_python_outside_every_row_fails_and_names_one_that_fits(judge, matrix):
     status, message, fix = judge("python-supported", Probe(python="3.9.18"))
     assert status == "fail" and "Python 3.9.18 is outside every matrix row (3.10 to 3.13)" in message
-    suggested = (fix or "").split()[2]
+    suggested = (fix or "").split()[2].rstrip(",")
     assert any(suggested in row.python for row in matrix.rows.values())
+
+
+def test_the_python_fix_is_the_newest_python_of_the_row_the_gpu_wants(judge, matrix):
+    # a T4 on an R560 driver gets row cu126 whatever the Python: the fix is that row's newest Python
+    probe = dataclasses.replace(gpu_machine(), python="3.9.18")
+    assert recommend(dataclasses.replace(probe, python="3.12.1"), matrix).row == matrix.row("cu126")
+    newest = max(matrix.row("cu126").python, key=version_tuple)
+    _, _, fix = judge("python-supported", probe)
+    assert fix == f"use Python {newest}, the newest of row cu126, which fits this machine"
+    # no GPU: the cpu row's newest
+    _, _, fix = judge("python-supported", Probe(python="3.14.0"))
+    newest = max(matrix.row("cpu").python, key=version_tuple)
+    assert fix == f"use Python {newest}, the newest of row cpu, which fits this machine"
 
 
 def test_an_unknown_python_skips(judge):

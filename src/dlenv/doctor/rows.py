@@ -4,7 +4,7 @@ would see it (`row_packages`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from dlenv.doctor import arch
 from dlenv.doctor.probe import BitsandbytesInfo, Packages, Probe, TensorflowInfo, TorchInfo
@@ -83,6 +83,15 @@ def recommend(probe: Probe, matrix: Matrix) -> Recommendation:
     return Recommendation(None, _no_row_fits(rows, probe, matrix))
 
 
+def python_for(probe: Probe, matrix: Matrix) -> tuple[str, Row | None]:
+    """The Python to use on this machine: the newest of the row that fits its driver and GPUs whatever the
+    Python (the row the doctor would recommend), or the newest of any row when none fits."""
+    row = recommend(replace(probe, python=None), matrix).row
+    if row is not None:
+        return max(row.python, key=version_tuple), row
+    return max((v for r in matrix.rows.values() for v in r.python), key=version_tuple), None
+
+
 def _recommend_cpu(matrix: Matrix, probe: Probe) -> Recommendation:
     cpu = next((r for r in matrix.rows.values() if r.cuda is None), None)
     if cpu is None:
@@ -90,7 +99,11 @@ def _recommend_cpu(matrix: Matrix, probe: Probe) -> Recommendation:
     why = misfit(cpu, probe)
     if why:
         return Recommendation(
-            cpu, warn(f"no GPU: row {cpu.name}, but {why}", f"use Python {cpu.python[-1]} for row {cpu.name}")
+            cpu,
+            warn(
+                f"no GPU: row {cpu.name}, but {why}",
+                f"use Python {max(cpu.python, key=version_tuple)} for row {cpu.name}",
+            ),
         )
     return Recommendation(cpu, ok(f"no GPU: row {cpu.name} ({cpu.summary(torch=True)})"))
 
@@ -108,9 +121,10 @@ def _no_row_fits(rows: list[Row], probe: Probe, matrix: Matrix) -> Verdict:
     python = major_minor(probe.python) if probe.python else None
     if python and all(why.startswith("Python") for why in reasons.values()):
         every = sorted({v for r in matrix.rows.values() for v in r.python}, key=version_tuple)
+        best, row = python_for(probe, matrix)
         return fail(
             f"no CUDA row supports Python {python} (the rows cover {every[0]} to {every[-1]})",
-            f"use Python {every[-1]} or another version the rows list (dlenv matrix)",
+            f"use Python {best}" + (f", the newest of row {row.name}, which fits this machine" if row else ""),
         )
     detail = "; ".join(f"{name}: {why}" for name, why in reasons.items())
     return fail(

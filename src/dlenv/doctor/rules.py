@@ -16,7 +16,7 @@ from dlenv.doctor import arch
 from dlenv.doctor.companions import COMPANIONS, build_label
 from dlenv.doctor.probe import CompanionInfo, Gpu, Packages, Probe
 from dlenv.doctor.report import Check, Status, Verdict, fail, ok, skip, warn
-from dlenv.doctor.rows import Recommendation, install_fix, row_packages, row_verdict
+from dlenv.doctor.rows import Recommendation, install_fix, python_for, row_packages, row_verdict
 from dlenv.facts import (
     bitsandbytes_min_cc_int8,
     bitsandbytes_release,
@@ -367,10 +367,10 @@ def python_supported(ctx: RuleContext) -> Verdict:
     if rows:
         return ok(f"Python {python} is in rows {', '.join(rows)}")
     every = sorted({v for r in ctx.matrix.rows.values() for v in r.python}, key=version_tuple)
-    best = max(every, key=lambda v: (sum(v in r.python for r in ctx.matrix.rows.values()), version_tuple(v)))
+    best, row = python_for(ctx.probe, ctx.matrix)  # the newest Python of the row this machine's GPUs want
     return fail(
         f"Python {python} is outside every matrix row ({every[0]} to {every[-1]})",
-        f"use Python {best} (rows {', '.join(r.name for r in ctx.matrix.rows.values() if best in r.python)})",
+        f"use Python {best}" + (f", the newest of row {row.name}, which fits this machine" if row else ""),
     )
 
 
