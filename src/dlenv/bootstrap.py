@@ -8,12 +8,16 @@ need and is missing — the row's torch stack, dlenv's `lessons` and `data` extr
 (with its torchvision and torchaudio),
 TensorFlow or numpy (pip runs under a constraint that pins them); where no torch is installed, the
 row's torch, torchvision and cuDNN come in under the row's constraints (envs/constraints/<row>.txt);
+where the platform resets site-packages on restart (AI Studio), pip installs into the folder its profile
+names under [install] target instead, which is put on sys.path and PYTHONPATH, so the next session finds it;
 5. write what later installs must keep to a constraints file and point PIP_CONSTRAINT at it, so a
 `%pip install torchvision` in the next cell cannot replace torch; 6. ask the doctor.
 """
 
 from __future__ import annotations
 
+import importlib
+import json
 import os
 import subprocess
 import sys
@@ -53,10 +57,12 @@ class InstallPlan:
     matched_row: str | None = None  # the row the installed torch is, if any
     warnings: tuple[str, ...] = ()
     keep: tuple[str, ...] = ()  # what later installs must not change: torch's build, as PIP_CONSTRAINT holds it
+    target: Path | None = None  # pip installs here (--target), where the platform resets site-packages
 
-    def pip_command(self, constraints_file: Path) -> list[str]:
+    def pip_command(self, constraints_file: Path, requirements: tuple[str, ...] | None = None) -> list[str]:
         extra = [arg for url in self.index_urls for arg in ("--extra-index-url", url)]
-        return [sys.executable, "-m", "pip", "install", "-c", str(constraints_file), *extra, *self.requirements]
+        wanted = self.requirements if requirements is None else requirements
+        return [sys.executable, "-m", "pip", "install", "-c", str(constraints_file), *extra, *wanted]
 
 
 @dataclass
@@ -103,10 +109,16 @@ def keras_requirements(lessons: tuple[str, ...], installed: dict[str, str], row:
 
 
 def plan_install(
-    installed: dict[str, str], torch_cuda: str | None, matrix: Matrix, row: Row, lessons: tuple[str, ...] = ()
+    installed: dict[str, str],
+    torch_cuda: str | None,
+    matrix: Matrix,
+    row: Row,
+    lessons: tuple[str, ...] = (),
+    target: Path | None = None,
 ) -> InstallPlan:
     """What to add for `row` next to what is installed, and what must stay as it is; `lessons`: the ones
-    the learner means to run (TensorFlow comes only for a Keras lesson among them)."""
+    the learner means to run (TensorFlow comes only for a Keras lesson among them); `target`: the folder
+    pip installs into, where site-packages does not outlive a restart."""
     has_torch = "torch" in installed
     # without torch, a stray torchvision is nobody's build: the row's replaces it
     owned = [name for name in PLATFORM_OWNED if has_torch or name not in TORCH_BUILDS]
@@ -137,10 +149,11 @@ def plan_install(
     warnings += why_not
     if has_torch:
         keep = tuple(pin for pin in platform_pins if pin.split("==")[0] in TORCH_BUILDS)
-        return InstallPlan(row, tuple(requirements), platform_pins, (), matched, tuple(warnings), keep)
+        return InstallPlan(row, tuple(requirements), platform_pins, (), matched, tuple(warnings), keep, target)
     keep = tuple(constraints(row))  # the row's constraints file: torch, torchvision, its cuDNN
     index_urls = (row.torch_index,) if row.torch_index else ()
-    return InstallPlan(row, tuple(requirements), platform_pins + keep, index_urls, matched, tuple(warnings), keep)
+    pins = platform_pins + keep
+    return InstallPlan(row, tuple(requirements), pins, index_urls, matched, tuple(warnings), keep, target)
 
 
 def run(
@@ -174,12 +187,13 @@ def run(
             "huggingface_hub was imported before dlenv.bootstrap(): restart the kernel and "
             "run the bootstrap cell first for HF_ENDPOINT (the mirror) to take effect"
         )
+    target = _persistent_installs(platform, report)  # before the scan: what an earlier session installed counts
     installed = installed_versions()  # one scan of sys.path, for the probe and the install plan
     probe = collect(installed)
     report.doctor = diagnose(probe, matrix)
     row = matrix.row(report.doctor.recommended_row) if report.doctor.recommended_row else _cpu_row(matrix)
     torch = probe.packages.torch
-    report.plan = plan_install(installed, torch.cuda if torch else None, matrix, row, lessons)
+    report.plan = plan_install(installed, torch.cuda if torch else None, matrix, row, lessons, target)
     if install and report.plan.requirements:
         _pip_install(report.plan)
         report.installed = True
@@ -209,11 +223,46 @@ def _cpu_row(matrix: Matrix) -> Row:
     return next(row for row in matrix.rows.values() if row.cuda is None)
 
 
+def _persistent_installs(platform: Platform, report: BootstrapReport) -> Path | None:
+    """The profile's install target (AI Studio's /home/aistudio/external-libraries), made and put on sys.path
+    for this kernel and on PYTHONPATH for what it starts (`!dlenv run`, pip); None where site-packages is kept."""
+    if platform.install_target is None:
+        return None
+    target = Path(platform.install_target)
+    target.mkdir(parents=True, exist_ok=True)
+    if str(target) not in sys.path:
+        sys.path.append(str(target))  # after site-packages, as AI Studio's own template does: the image's win
+        importlib.invalidate_caches()
+    current = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if str(target) not in current:
+        os.environ["PYTHONPATH"] = report.environment["PYTHONPATH"] = os.pathsep.join([*current, str(target)])
+    return target
+
+
 def _pip_install(plan: InstallPlan) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         constraints = Path(tmp) / "platform-constraints.txt"
         constraints.write_text("\n".join(plan.constraints) + "\n", encoding="utf-8")
-        subprocess.run(plan.pip_command(constraints), check=True)
+        env = dict(os.environ)  # what the bootstrap set: PYTHONPATH, the mirrors
+        if plan.target is None:
+            subprocess.run(plan.pip_command(constraints), check=True, env=env)
+            return
+        # `pip install --target` ignores what is installed and would copy every dependency (numpy, even torch)
+        # into the folder: resolve against the whole environment first (the folder is on PYTHONPATH), then
+        # put only what that adds into the folder, without dependencies of its own.
+        report = subprocess.run(
+            [*plan.pip_command(constraints), "--dry-run", "--quiet", "--report", "-"],
+            check=True,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        added = json.loads(report.stdout)["install"]
+        adds = tuple(f"{item['metadata']['name']}=={item['metadata']['version']}" for item in added)
+        if adds:
+            command = [*plan.pip_command(constraints, adds), "--target", str(plan.target), "--no-deps", "--upgrade"]
+            subprocess.run(command, check=True, env=env)
+        importlib.invalidate_caches()  # the new packages import in this kernel without a restart
 
 
 def _later_installs(report: BootstrapReport) -> str:
@@ -246,7 +295,8 @@ def summary(report: BootstrapReport) -> str:
         plan = report.plan
         if plan.requirements:
             verb = "installed" if report.installed else "to install"
-            lines.append(f"{verb} (row {plan.row.name}): {' '.join(plan.requirements)}")
+            into = f" into {plan.target}" if plan.target else ""
+            lines.append(f"{verb}{into} (row {plan.row.name}): {' '.join(plan.requirements)}")
         if plan.matched_row:
             lines.append(f"this platform's torch is row {plan.matched_row}")
         lines.append(_later_installs(report))

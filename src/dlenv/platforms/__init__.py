@@ -46,11 +46,12 @@ class Platform:
     vault: str
     mirror: str
     offline_fix: str
+    install_target: str | None = None  # where pip installs persist, when site-packages does not (AI Studio)
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["secrets"] = list(self.secrets)
-        for private in ("vault", "mirror", "offline_fix"):
+        for private in ("vault", "mirror", "offline_fix", "install_target"):
             data.pop(private)
         return data
 
@@ -110,6 +111,7 @@ def detect(env: Mapping[str, str] | None = None) -> Platform:
         vault=profile.secrets.vault,
         mirror=profile.mirrors.default,
         offline_fix=profile.network.offline_fix,
+        install_target=str(_path(profile.install.target)) if profile.install.target else None,
     )
 
 

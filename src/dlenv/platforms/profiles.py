@@ -14,7 +14,17 @@ from typing import Annotated, Any, Literal
 
 from dlenv.errors import DlenvError
 from dlenv.paths import PACKAGE_DIR, checkout_root
-from dlenv.schema import FORBID_EXTRA, NonEmpty, Strict, construct, describe, validate, validated_once, validation_error
+from dlenv.schema import (
+    FORBID_EXTRA,
+    NonEmpty,
+    Pattern,
+    Strict,
+    construct,
+    describe,
+    validate,
+    validated_once,
+    validation_error,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -60,6 +70,14 @@ class Mirrors:
 
 
 @dataclass(frozen=True)
+class Install:
+    __pydantic_config__ = FORBID_EXTRA
+    # pip installs here (`pip install --target`) rather than into site-packages, which the platform resets;
+    # the folder goes on sys.path and PYTHONPATH. Absolute, like every path a profile names.
+    target: Annotated[str, Pattern("^/")] | None = None
+
+
+@dataclass(frozen=True)
 class Network:
     __pydantic_config__ = FORBID_EXTRA
     offline_fix: str
@@ -75,6 +93,7 @@ class Profile:
     network: Network
     secrets: Secrets = field(default_factory=Secrets)
     mirrors: Mirrors = field(default_factory=Mirrors)
+    install: Install = field(default_factory=Install)
 
 
 def profiles_dir() -> Path:
