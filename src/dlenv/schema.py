@@ -12,6 +12,7 @@ import contextlib
 import dataclasses
 import hashlib
 import os
+import types
 import typing
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -121,9 +122,17 @@ def _field_names(cls: type, parents: list[str]) -> list[str]:
 
 @cache
 def _nested(cls: type) -> dict[str, type]:
-    """The fields of dataclass `cls` whose type is a dataclass itself."""
+    """The fields of dataclass `cls` whose type is a dataclass itself, or a dataclass or None (an optional table)."""
     hints = typing.get_type_hints(cls)
-    return {f.name: hints[f.name] for f in dataclasses.fields(cls) if dataclasses.is_dataclass(hints[f.name])}
+    found = {}
+    for f in dataclasses.fields(cls):
+        hint = hints[f.name]
+        if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+            options = [t for t in typing.get_args(hint) if t is not type(None)]
+            hint = options[0] if len(options) == 1 else hint
+        if dataclasses.is_dataclass(hint):
+            found[f.name] = hint
+    return found
 
 
 def construct(cls: type[T], data: dict[str, Any]) -> T:

@@ -120,7 +120,8 @@ def test_platform_json_lists_secret_names_never_values(machine, cli):
     result = cli("platform", "--json")
     assert result.code == 0
     data = json.loads(result.stdout)
-    assert set(data) == {"name", "title", "input_dir", "work_dir", "persistent_dir", "cache_dir", "has_gpu", "secrets"}
+    keys = {"name", "title", "input_dir", "work_dir", "persistent_dir", "cache_dir", "has_gpu", "secrets", "limits"}
+    assert set(data) == keys
     assert data["name"] == "colab" and data["secrets"] == ["HF_TOKEN", "WANDB_API_KEY"]
     assert "topsecret" not in result.stdout + result.stderr
 

@@ -25,7 +25,14 @@ def platform(as_json: JsonFlag = False) -> None:
 
 
 def _show_platform(found: Platform) -> None:
-    out().print(fields(found.as_json()))
+    data = found.as_json()
+    limits = data.pop("limits")
+    out().print(fields(data))
+    if limits is not None:
+        warnings = limits.pop("warnings")
+        out().print(fields({f"limits.{key}": value for key, value in limits.items()}))
+        for warning in warnings:
+            out().print(f"warning: {warning}", markup=False)
 
 
 def _read_secret(label: str) -> str:

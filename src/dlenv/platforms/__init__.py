@@ -18,7 +18,7 @@ from typing import Any
 
 from dlenv.paths import host_path
 from dlenv.platforms.detect import detect_name
-from dlenv.platforms.profiles import Profile, profiles
+from dlenv.platforms.profiles import Limits, Profile, profiles
 from dlenv.platforms.secrets import available, secret
 
 __all__ = ["CACHE_VARIABLES", "Platform", "cache_environment", "detect", "secret"]
@@ -47,13 +47,30 @@ class Platform:
     mirror: str
     offline_fix: str
     install_target: str | None = None  # where pip installs persist, when site-packages does not (AI Studio)
+    limits: Limits | None = None  # the free tier's session and weekly limits; none on one's own machine
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["secrets"] = list(self.secrets)
         for private in ("vault", "mirror", "offline_fix", "install_target"):
             data.pop(private)
+        if data["limits"] is not None:
+            data["limits"]["warnings"] = self.limit_warnings()
         return data
+
+    def limit_warnings(self) -> list[str]:
+        """What a learner should know before training here: no free GPU, or GPU time that runs out for the week."""
+        limits, found = self.limits, []
+        if limits is None:
+            return found
+        if not limits.free_gpu:
+            found.append(f"{self.title} has no free GPU: {limits.gpu_quota}; lessons run on the CPU (--smoke) there")
+        if limits.gpu_hours_per_week is not None:
+            found.append(
+                f"GPU time on {self.title} is a weekly quota of {limits.gpu_hours_per_week:g} h: turn the accelerator "
+                "off while reading or editing, and try a lesson with --smoke first"
+            )
+        return found
 
     def secret(self, name: str) -> str | None:
         return secret(name, self.vault)
@@ -112,6 +129,7 @@ def detect(env: Mapping[str, str] | None = None) -> Platform:
         mirror=profile.mirrors.default,
         offline_fix=profile.network.offline_fix,
         install_target=str(_path(profile.install.target)) if profile.install.target else None,
+        limits=profile.limits,
     )
 
 

@@ -70,6 +70,20 @@ class Mirrors:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """What a free account gets, each value with its source in the profile; a value nobody publishes is left out."""
+
+    __pydantic_config__ = FORBID_EXTRA
+    free_gpu: Annotated[bool, Strict()]  # the free tier has a GPU
+    gpu_quota: str  # how GPU time is counted, in words
+    internet: str
+    gpu_hours_per_week: Annotated[int, Strict()] | None = None  # set where the GPU quota is weekly
+    session_hours: Annotated[int, Strict()] | None = None  # the longest session
+    idle_timeout_minutes: Annotated[int, Strict()] | None = None  # an idle session ends after this
+    disk_gb: Annotated[int, Strict()] | None = None  # what is kept, in GB
+
+
+@dataclass(frozen=True)
 class Install:
     __pydantic_config__ = FORBID_EXTRA
     # pip installs here (`pip install --target`) rather than into site-packages, which the platform resets;
@@ -94,6 +108,7 @@ class Profile:
     secrets: Secrets = field(default_factory=Secrets)
     mirrors: Mirrors = field(default_factory=Mirrors)
     install: Install = field(default_factory=Install)
+    limits: Limits | None = None  # none on a machine of one's own
 
 
 def profiles_dir() -> Path:
