@@ -3,6 +3,8 @@
 from dlenv.doctor.rules import driver_verdict
 from dlenv.facts import (
     bitsandbytes_release,
+    compute_capability_of,
+    cuda_of_driver,
     cudnn_min_compute_capability,
     decode_cudnn,
     encode_cudnn,
@@ -23,7 +25,43 @@ def test_driver_within_a_major_warns_and_across_a_major_fails():
 def test_toolkit_driver_of_an_unlisted_minor_is_the_nearest_older():
     assert toolkit_driver("12.8.90") == "570.26"
     assert toolkit_driver("12.7") == toolkit_driver("12.6")
-    assert toolkit_driver("10.2") is None
+    assert toolkit_driver("10.2") == "440.33"
+    assert toolkit_driver("7.5") is None  # older than the table
+
+
+def test_a_driver_runs_the_newest_cuda_whose_toolkit_driver_it_has():
+    assert cuda_of_driver("390.94") == "9.1"  # past 9.1's 390.46, before 9.2's 396.26
+    assert cuda_of_driver("470.256.02") == "11.4"
+    assert cuda_of_driver("550.54.15") == "12.4"
+    assert cuda_of_driver("580.65.06") == "13.0"
+    assert cuda_of_driver("367.48") is None  # before CUDA 8.0 GA2
+
+
+def test_gpu_names_map_to_their_compute_capability():
+    names = {
+        "Tesla P100-PCIE-16GB": "6.0",
+        "NVIDIA GeForce GTX 1650 Ti": "7.5",
+        "NVIDIA GeForce GTX 1080 Ti": "6.1",
+        "Tesla T4": "7.5",
+        "Tesla V100-SXM2-16GB": "7.0",
+        "NVIDIA A100-SXM4-40GB": "8.0",
+        "NVIDIA A10": "8.6",
+        "NVIDIA A10G": "8.6",
+        "NVIDIA L4": "8.9",
+        "NVIDIA H100 80GB HBM3": "9.0",
+        "NVIDIA GeForce RTX 3060 Laptop GPU": "8.6",
+        "NVIDIA GeForce RTX 4090": "8.9",
+        "NVIDIA GeForce RTX 5090": "12.0",
+        "NVIDIA RTX PRO 6000 Blackwell Server Edition": "12.0",
+        "NVIDIA RTX 6000 Ada Generation": "8.9",
+        "Quadro RTX 6000": "7.5",
+        "NVIDIA B200": "10.0",
+        "Tesla K80": "3.7",
+        "Tesla M10": "5.0",
+        "GeForce GTX 980": "5.2",
+    }
+    assert {name: compute_capability_of(name) for name in names} == names
+    assert compute_capability_of("NVIDIA Future GPU") is None
 
 
 def test_cudnn_911_drops_gpus_below_turing():

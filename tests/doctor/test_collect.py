@@ -11,7 +11,7 @@ import pytest
 
 from dlenv.doctor import collect as collect_module
 from dlenv.doctor.collect import collect, parse_nvidia_smi, read_constants
-from dlenv.doctor.probe import BitsandbytesInfo, Gpu, Probe, TensorflowInfo, TorchInfo
+from dlenv.doctor.probe import BitsandbytesInfo, Gpu, TensorflowInfo, TorchInfo
 
 SMI_XML = """<?xml version="1.0" ?>
 <nvidia_smi_log>
@@ -144,8 +144,41 @@ def test_container_without_devices(tmp_path, monkeypatch):
     assert probe.in_container and probe.gpu_expected and not probe.nvidia_devices
 
 
-def test_nvidia_smi_xml_without_compute_capability_skips_the_gpu():
-    assert parse_nvidia_smi(SMI_XML, None) == Probe(driver_version="560.35.03", cuda_driver="12.6")
+SMI_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "nvidia-smi"
+# What drivers before R510 answer `nvidia-smi --query-gpu=compute_cap --format=csv,noheader`
+NO_COMPUTE_CAP = 'Field "compute_cap" is not a valid field to query.\n'
+
+
+def test_a_gpu_the_driver_gives_no_capability_gets_it_from_the_gpu_table():
+    probe = parse_nvidia_smi(SMI_XML, None)
+    assert probe.gpus == (Gpu(name="Tesla P100-PCIE-16GB", compute_capability="6.0", memory_mib=16384),)
+    assert parse_nvidia_smi(SMI_XML, NO_COMPUTE_CAP).gpus == probe.gpus  # the error text is no capability
+
+
+def test_the_driver_reported_capability_wins_over_the_table():
+    assert parse_nvidia_smi(SMI_XML, "6.1\n").gpus[0].compute_capability == "6.1"
+
+
+def test_a_gpu_nobody_knows_stays_listed_with_an_unknown_capability():
+    xml = SMI_XML.replace("Tesla P100-PCIE-16GB", "NVIDIA Future GPU")
+    (gpu,) = parse_nvidia_smi(xml, NO_COMPUTE_CAP).gpus
+    assert gpu == Gpu(name="NVIDIA Future GPU", compute_capability=None, memory_mib=16384)
+
+
+def test_an_r440_capture_keeps_both_gpus():
+    probe = parse_nvidia_smi((SMI_FIXTURES / "r440-2x-rtx2080ti.xml").read_text(), NO_COMPUTE_CAP)
+    assert probe.driver_version == "440.82" and probe.cuda_driver == "10.2"
+    assert [(g.name, g.compute_capability, g.memory_mib) for g in probe.gpus] == [
+        ("GeForce RTX 2080 Ti", "7.5", 11019),
+        ("GeForce RTX 2080 Ti", "7.5", 11019),
+    ]
+
+
+def test_an_r390_capture_without_cuda_version_gets_its_cuda_from_the_driver():
+    probe = parse_nvidia_smi((SMI_FIXTURES / "r390-tesla-m10.xml").read_text(), None)
+    # 390.94 is past CUDA 9.1's 390.46 and before 9.2's 396.26 (facts/cuda.toml)
+    assert probe.driver_version == "390.94" and probe.cuda_driver == "9.1"
+    assert probe.gpus == (Gpu(name="Tesla M10", compute_capability="5.0", memory_mib=8191),)
 
 
 def test_read_constants_reads_literals_only(tmp_path):

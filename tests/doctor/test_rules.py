@@ -8,7 +8,10 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from support import ROOT
 
+from dlenv.doctor import diagnose
+from dlenv.doctor.collect import parse_nvidia_smi
 from dlenv.doctor.companions import cuda_of_label
 from dlenv.doctor.probe import BitsandbytesInfo, CompanionInfo, Gpu, Packages, Probe, TensorflowInfo, TorchInfo
 from dlenv.doctor.report import Verdict
@@ -377,13 +380,29 @@ def test_only_minor_version_compatibility_left_warns_with_the_driver_upgrade(jud
     assert fix == "upgrade the NVIDIA driver to >= 520.61.05 for every feature of row cu118"
 
 
-def test_a_driver_too_old_for_every_row_fails_with_the_oldest_floor(judge):
+def test_a_driver_too_old_for_every_row_fails_with_the_oldest_floor(judge, matrix):
     probe = dataclasses.replace(gpu_machine(GTX1080TI, driver="418.87.01", cuda_driver="10.1"), python=None)
+    newest = max((r for r in matrix.rows.values() if r.cuda), key=lambda r: version_tuple(r.cuda or "0"))
     assert judge("matrix-row", probe) == Verdict(
         "fail",
-        "no CUDA row runs on driver 418.87.01",
-        "upgrade the NVIDIA driver to >= 450.80.02 (cu118) or use the cpu row",
+        "no CUDA row runs on driver 418.87.01 (CUDA 10.1), which drives NVIDIA GeForce GTX 1080 Ti",
+        f"upgrade the NVIDIA driver to at least 450.80.02 (row cu118; {newest.min_driver} runs every row, "
+        f"row {newest.name} included), or use the cpu row",
     )
+
+
+def test_an_r440_machine_names_both_gpus_and_recommends_no_row(matrix):
+    # a real R440 capture with two RTX 2080 Ti: the driver predates compute_cap, the table supplies 7.5
+    xml = (ROOT / "tests" / "fixtures" / "nvidia-smi" / "r440-2x-rtx2080ti.xml").read_text()
+    probe = dataclasses.replace(parse_nvidia_smi(xml, None), python="3.11.7")
+    report = diagnose(probe, matrix)
+    assert report.recommended_row is None and not report.ok
+    (row_check,) = [c for c in report.checks if c.id == "matrix-row"]
+    assert row_check.status == "fail"
+    assert "driver 440.82 (CUDA 10.2), which drives GeForce RTX 2080 Ti, GeForce RTX 2080 Ti" in row_check.message
+    assert (row_check.fix or "").startswith("upgrade the NVIDIA driver to at least 450.80.02")
+    (present,) = [c for c in report.checks if c.id == "driver-present"]
+    assert present.status == "ok" and present.message.count("GeForce RTX 2080 Ti (7.5, 11019 MiB)") == 2
 
 
 def test_a_python_no_cuda_row_lists_fails_the_recommendation(judge):

@@ -25,7 +25,7 @@ from typing import Any
 
 from dlenv.doctor.companions import companion
 from dlenv.doctor.probe import BitsandbytesInfo, Gpu, Packages, Probe, TensorflowInfo, TorchInfo
-from dlenv.facts import bitsandbytes_release, encode_cudnn
+from dlenv.facts import bitsandbytes_release, compute_capability_of, cuda_of_driver, encode_cudnn
 from dlenv.paths import host_path
 
 SUBPROCESS_TIMEOUT_S = 60
@@ -36,6 +36,7 @@ CONTAINER_MARKERS = ("/.dockerenv", "/run/.containerenv")  # Docker; Podman
 GPU_REQUEST_ENV = "NVIDIA_VISIBLE_DEVICES"
 # bitsandbytes lets users pick a library by hand (bitsandbytes/cextension.py).
 BNB_OVERRIDE_ENV = "BNB_CUDA_VERSION"
+COMPUTE_CAPABILITY = re.compile(r"^\d{1,2}\.\d$")  # what `--query-gpu=compute_cap` prints per GPU: 7.5
 
 TORCH_ARCH_SCRIPT = """
 import json, torch
@@ -102,25 +103,24 @@ def _nvml() -> Probe | None:
     except pynvml.NVMLError:  # no driver, no libnvidia-ml.so
         return None
     try:
-        cuda = pynvml.nvmlSystemGetCudaDriverVersion_v2()  # 12040 -> 12.4
+        driver = _text(pynvml.nvmlSystemGetDriverVersion())
         gpus = []
         for index in range(pynvml.nvmlDeviceGetCount()):
             handle = pynvml.nvmlDeviceGetHandleByIndex(index)
-            major, minor = pynvml.nvmlDeviceGetCudaComputeCapability(handle)
-            name = pynvml.nvmlDeviceGetName(handle)
-            gpus.append(
-                Gpu(
-                    name=name.decode() if isinstance(name, bytes) else name,
-                    compute_capability=f"{major}.{minor}",
-                    memory_mib=pynvml.nvmlDeviceGetMemoryInfo(handle).total // 2**20,
-                )
-            )
-        driver = pynvml.nvmlSystemGetDriverVersion()
-        return Probe(
-            driver_version=driver.decode() if isinstance(driver, bytes) else driver,
-            cuda_driver=f"{cuda // 1000}.{cuda % 1000 // 10}",
-            gpus=tuple(gpus),
-        )
+            name = _text(pynvml.nvmlDeviceGetName(handle))
+            try:
+                major, minor = pynvml.nvmlDeviceGetCudaComputeCapability(handle)
+                capability: str | None = f"{major}.{minor}"
+            except pynvml.NVMLError:  # an old driver's NVML lacks the call: the GPU stays, named
+                capability = compute_capability_of(name)
+            memory = pynvml.nvmlDeviceGetMemoryInfo(handle).total // 2**20
+            gpus.append(Gpu(name=name, compute_capability=capability, memory_mib=memory))
+        try:
+            cuda = pynvml.nvmlSystemGetCudaDriverVersion_v2()  # 12040 -> 12.4
+            cuda_driver: str | None = f"{cuda // 1000}.{cuda % 1000 // 10}"
+        except pynvml.NVMLError:
+            cuda_driver = cuda_of_driver(driver)
+        return Probe(driver_version=driver, cuda_driver=cuda_driver, gpus=tuple(gpus))
     except pynvml.NVMLError:
         return None
     finally:
@@ -148,28 +148,35 @@ def _nvidia_smi() -> Probe | None:
 
 
 def parse_nvidia_smi(xml: str, compute_caps: str | None) -> Probe:
-    """`nvidia-smi -q -x` (older drivers' XML has no compute capability: `--query-gpu=compute_cap` adds it;
-    a GPU without one is left out)."""
+    """`nvidia-smi -q -x`, with `--query-gpu=compute_cap`'s answer (None where the driver, before R510,
+    has no such field). Every GPU is kept: one whose capability the driver cannot say gets it from dlenv's
+    GPU table, or stays unknown; a driver before R410 prints no <cuda_version>: its CUDA comes from the
+    driver's version."""
     import xml.etree.ElementTree as ET
 
     root = ET.fromstring(xml)
-    caps = (compute_caps or "").split()
+    caps = [cap.strip() for cap in (compute_caps or "").split()]
     gpus = []
-    for gpu, cap in zip(root.findall("gpu"), caps, strict=False):
+    for index, gpu in enumerate(root.findall("gpu")):
+        name = gpu.findtext("product_name", "").strip()
+        reported = caps[index] if index < len(caps) and COMPUTE_CAPABILITY.match(caps[index]) else None
         memory = gpu.findtext("fb_memory_usage/total", "").split()
         gpus.append(
             Gpu(
-                name=gpu.findtext("product_name", "").strip(),
-                compute_capability=cap.strip(),
+                name=name,
+                compute_capability=reported or compute_capability_of(name),
                 memory_mib=int(memory[0]) if memory and memory[0].isdigit() else None,
             )
         )
+    driver = (root.findtext("driver_version") or "").strip() or None
     cuda = (root.findtext("cuda_version") or "").strip()
-    return Probe(
-        driver_version=(root.findtext("driver_version") or "").strip() or None,
-        cuda_driver=cuda if cuda and cuda != "Not Found" else None,
-        gpus=tuple(gpus),
-    )
+    if not cuda or cuda == "Not Found":
+        cuda = (cuda_of_driver(driver) if driver else None) or ""
+    return Probe(driver_version=driver, cuda_driver=cuda or None, gpus=tuple(gpus))
+
+
+def _text(value: str | bytes) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 # --- frameworks -----------------------------------------------------------------------------------

@@ -34,7 +34,8 @@ PlatformName = Literal["kaggle", "colab", "aistudio", "dsw", "docker", "local"]
 class Gpu:
     __pydantic_config__ = FORBID_EXTRA
     name: str
-    compute_capability: ComputeCapability
+    # None: neither the driver (before R510) nor dlenv's GPU table (facts/compute_capability.toml) knows it
+    compute_capability: ComputeCapability | None
     memory_mib: Annotated[int, Strict()] | None = None
 
 

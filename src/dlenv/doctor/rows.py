@@ -51,6 +51,8 @@ def misfit(row: Row, probe: Probe, lenient: bool = False) -> str | None:
     arch_list = arch.from_matrix(row.torch_arch)
     cudnn_floor = cudnn_min_compute_capability(row.cudnn) if row.cudnn else None
     for gpu in probe.gpus:
+        if gpu.compute_capability is None:
+            continue  # unknown: no row can be ruled out for it (gpu-arch-in-torch says so)
         if arch.runs_on(arch_list, gpu.compute_capability) is None:
             return f"its torch has no kernels for {gpu.name} (sm_{gpu.compute_capability.replace('.', '')})"
         if cudnn_floor and version_tuple(gpu.compute_capability) < version_tuple(cudnn_floor):
@@ -111,12 +113,18 @@ def _recommend_cpu(matrix: Matrix, probe: Probe) -> Recommendation:
 def _no_row_fits(rows: list[Row], probe: Probe, matrix: Matrix) -> Verdict:
     """Why no CUDA row runs here, said by what blocks them all: the driver, the Python, or each its own."""
     reasons = {row.name: misfit(row, probe, lenient=True) or "" for row in rows}
-    if all("driver" in why for why in reasons.values()):
+    # the driver first: whatever the Python, no row runs until it is upgraded (python-supported names the Python)
+    any_python = replace(probe, python=None)
+    if all("driver" in (misfit(row, any_python, lenient=True) or "") for row in rows):
         oldest = min(rows, key=lambda r: version_tuple(minor_version_driver(r.cuda or "") or r.min_driver or "0"))
         floor = minor_version_driver(oldest.cuda or "") or oldest.min_driver
+        newest = rows[0]  # the newest CUDA: its driver runs every row
+        runs = f" (CUDA {probe.cuda_driver})" if probe.cuda_driver else ""
         return fail(
-            f"no CUDA row runs on driver {probe.driver_version}",
-            f"upgrade the NVIDIA driver to >= {floor} ({oldest.name}) or use the cpu row",
+            f"no CUDA row runs on driver {probe.driver_version}{runs}, which drives "
+            + ", ".join(gpu.name for gpu in probe.gpus),
+            f"upgrade the NVIDIA driver to at least {floor} (row {oldest.name}; {newest.min_driver} runs every row, "
+            f"row {newest.name} included), or use the cpu row",
         )
     python = major_minor(probe.python) if probe.python else None
     if python and all(why.startswith("Python") for why in reasons.values()):

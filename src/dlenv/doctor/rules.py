@@ -116,7 +116,15 @@ def _recommended_fix(ctx: RuleContext, fallback: str) -> str:
 
 
 def _gpu_label(gpu: Gpu) -> str:
+    if gpu.compute_capability is None:
+        return f"{gpu.name} (compute capability unknown)"
     return f"{gpu.name} (sm_{gpu.compute_capability.replace('.', '')})"
+
+
+def _unknown_capability(gpus: list[Gpu]) -> str:
+    """What a check says of GPUs whose compute capability neither the driver nor dlenv's table knows."""
+    names = ", ".join(g.name for g in gpus)
+    return f"not checked for {names}: the driver does not report its compute capability and dlenv's GPU table lacks it"
 
 
 def _distinct_gpus(probe: Probe) -> list[Gpu]:
@@ -128,8 +136,9 @@ def _distinct_gpus(probe: Probe) -> list[Gpu]:
     return out
 
 
-def _below(cc: str, floor: str) -> bool:
-    return version_tuple(cc) < version_tuple(floor)
+def _below(cc: str | None, floor: str) -> bool:
+    """Below `floor`; an unknown capability is not known to be below (the check says it was not checked)."""
+    return cc is not None and version_tuple(cc) < version_tuple(floor)
 
 
 def driver_verdict(driver: str, cuda: str) -> tuple[Status, str | None]:
@@ -180,7 +189,9 @@ def driver_present(ctx: RuleContext) -> Verdict:
     probe = ctx.probe
     if probe.driver_version and probe.gpus:
         gpus = ", ".join(
-            f"{g.name} ({g.compute_capability}{f', {g.memory_mib} MiB' if g.memory_mib else ''})" for g in probe.gpus
+            f"{g.name} ({g.compute_capability or 'compute capability unknown'}"
+            f"{f', {g.memory_mib} MiB' if g.memory_mib else ''})"
+            for g in probe.gpus
         )
         cuda = f", runs CUDA up to {probe.cuda_driver}" if probe.cuda_driver else ""
         return ok(f"NVIDIA driver {probe.driver_version}{cuda}; {gpus}")
@@ -227,7 +238,10 @@ def gpu_arch_in_torch(ctx: RuleContext) -> Verdict:
     if not torch.arch_list:
         return skip(f"torch {torch.version}'s arch list could not be read")
     problems, notes = [], []
+    unknown = [gpu for gpu in _distinct_gpus(probe) if gpu.compute_capability is None]
     for gpu in _distinct_gpus(probe):
+        if gpu.compute_capability is None:
+            continue
         how = arch.runs_on(torch.arch_list, gpu.compute_capability)
         if how is None:
             problems.append(
@@ -254,6 +268,13 @@ def gpu_arch_in_torch(ctx: RuleContext) -> Verdict:
     if problems:
         fix = _recommended_fix(ctx, "no matrix row has kernels for this GPU: use the cpu row")
         return fail("; ".join(problems), fix)
+    if unknown:
+        ran = f"torch {torch.version} runs " + ", ".join(notes) + "; " if notes else ""
+        return warn(
+            ran + _unknown_capability(unknown),
+            "see the GPU's compute capability on https://developer.nvidia.com/cuda-gpus and compare it "
+            f"with torch's kernels ({arch.span(torch.arch_list)})",
+        )
     return ok(f"torch {torch.version} runs " + ", ".join(notes))
 
 
@@ -297,6 +318,8 @@ def tensorflow_cudnn(ctx: RuleContext) -> Verdict:
     cudnn = tf.cudnn or (release.cudnn if release else None)
     problems = []
     for gpu in _distinct_gpus(probe):
+        if gpu.compute_capability is None:
+            continue  # not known to lack kernels: gpu-arch-in-torch says it was not checked
         if release and release.arch and arch.runs_on(list(release.arch), gpu.compute_capability) is None:
             problems.append(
                 f"TensorFlow {tf.version} has no kernels for {_gpu_label(gpu)} "

@@ -169,6 +169,26 @@ def _bnb_facts() -> dict[str, Any]:
     return _load("bitsandbytes.toml")
 
 
+def cuda_of_driver(driver: str) -> str | None:
+    """The newest CUDA a Linux driver runs (what nvidia-smi prints as "CUDA Version"), from the toolkit
+    table: for drivers that do not say it themselves. None below CUDA 8.0's driver."""
+    table = cuda_facts().toolkit_driver
+    fits = [cuda for cuda, floor in table.items() if version_tuple(floor) <= version_tuple(driver)]
+    return max(fits, key=version_tuple, default=None)
+
+
+# --- GPU compute capability -----------------------------------------------------------------------
+
+
+def compute_capability_of(device_name: str) -> str | None:
+    """The compute capability of a GPU by its name (compute_capability.toml), for drivers that do not
+    report it (before R510 nvidia-smi has no compute_cap field); None for a GPU not in the table."""
+    for gpu in _load("compute_capability.toml")["gpus"]:
+        if re.search(gpu["match"], device_name, re.IGNORECASE):
+            return str(gpu["compute_capability"])
+    return None
+
+
 # --- GPU peak throughput ----------------------------------------------------------------------------
 
 
