@@ -8,6 +8,7 @@ from dlenv.facts import (
     cudnn_min_compute_capability,
     decode_cudnn,
     encode_cudnn,
+    peak_half_tflops,
     tensorflow_release,
     toolkit_driver,
 )
@@ -87,3 +88,11 @@ def test_bitsandbytes_library_choice_and_floors():
     assert bitsandbytes_release("0.48.2").library_for("12.7") is None  # no fallback before 0.50
     assert bitsandbytes_release("0.45.0").min_cc_4bit == "5.0" and not bitsandbytes_release("0.45.0").cpu_backend
     assert bitsandbytes_release("0.44.1") is None
+
+
+def test_peaks_tell_the_nvl_and_pcie_variants_from_the_sxm():
+    assert peak_half_tflops("NVIDIA H100 80GB HBM3") == 989.4
+    assert peak_half_tflops("NVIDIA H100 NVL") == peak_half_tflops("NVIDIA H200 NVL") == 835.5
+    assert peak_half_tflops("NVIDIA H100 PCIe") == 756.0
+    assert peak_half_tflops("Tesla V100S-PCIE-32GB") == 130.0
+    assert peak_half_tflops("Tesla V100-PCIE-16GB") == 112.0
