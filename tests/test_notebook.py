@@ -56,7 +56,7 @@ def test_cli_rejects_an_unknown_lesson(cli):
 )
 def test_the_first_cell_installs_dlenv_from_where_it_is_told_and_says_so(spec, installs):
     first = build(LESSON, "kaggle", spec).cells[1].source
-    assert f"DLENV = {json.dumps(installs)}\n" in first and 'print(f"installing {DLENV}")' in first
+    assert f"DLENV = {json.dumps(installs)}\n" in first and 'f"installing {DLENV}"' in first
     assert "<where dlenv comes from" not in first
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dlenv import __version__
+from dlenv.bundle.wheelhouse import pip_reason
 from dlenv.errors import FAILED, DlenvError
 from dlenv.paths import checkout_root
 
@@ -31,6 +32,5 @@ def dlenv_wheel(dest: Path) -> DlenvWheel:
     proc = subprocess.run([sys.executable, "-m", "pip", *command], capture_output=True, text=True)
     wheels = sorted(dest.glob("dlenv-*.whl"))
     if proc.returncode != 0 or not wheels:
-        last = ([line for line in proc.stderr.splitlines() if line.strip()] or ["no wheel written"])[-1]
-        raise DlenvError(f"dlenv's wheel ({source}): {last.removeprefix('ERROR: ')}", exit_code=FAILED)
+        raise DlenvError(f"dlenv's wheel ({source}): {pip_reason(proc.stdout + proc.stderr)}", exit_code=FAILED)
     return DlenvWheel(wheels[-1], source)

@@ -51,12 +51,24 @@ def credentials() -> dict[str, str]:
     return found
 
 
-def upload(bundle: Path, dataset: str, title: str, message: str) -> Upload:
-    """Create the private dataset `dataset` from `bundle`, or add a version to it when it exists."""
-    check_dataset(dataset)
+def kaggle_cli() -> str:
     cli = shutil.which("kaggle")
     if cli is None:
         raise DlenvError("the kaggle CLI is not installed", hint="pip install kaggle")
+    return cli
+
+
+def check(dataset: str) -> None:
+    """Bad input, missing credentials or a missing CLI, said before minutes of downloads."""
+    check_dataset(dataset)
+    credentials()
+    kaggle_cli()
+
+
+def upload(bundle: Path, dataset: str, title: str, message: str) -> Upload:
+    """Create the private dataset `dataset` from `bundle`, or add a version to it when it exists."""
+    check_dataset(dataset)
+    cli = kaggle_cli()
     secrets = credentials()
     env = {**os.environ, **secrets}
     metadata = {"title": title, "id": dataset, "isPrivate": True, "licenses": [{"name": LICENSE}]}

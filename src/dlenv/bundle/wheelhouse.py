@@ -57,7 +57,7 @@ def pip_download(
         command += ["--constraint", str(constraints_file), "--progress-bar", "off", *requirements]
         proc = subprocess.run(command, capture_output=True, text=True, env=_pip_environment())
         if proc.returncode != 0:
-            raise DlenvError(f"pip download failed: {_reason(proc.stdout + proc.stderr)}", exit_code=FAILED)
+            raise DlenvError(f"pip download failed: {pip_reason(proc.stdout + proc.stderr)}", exit_code=FAILED)
         for wheel in stand_ins.values():
             (dest / wheel.name).unlink(missing_ok=True)
         saved = tuple(sorted(dest.glob("*.whl")))
@@ -108,7 +108,7 @@ def _pip_environment() -> dict[str, str]:
     return {name: value for name, value in os.environ.items() if name != "PIP_CONSTRAINT"}
 
 
-def _reason(output: str) -> str:
+def pip_reason(output: str) -> str:
     """pip's own reason, in one line: its ERROR lines (or its last line)."""
     lines = [line.strip() for line in output.splitlines() if line.strip()]
     errors = [line.removeprefix("ERROR: ") for line in lines if line.startswith("ERROR:")]

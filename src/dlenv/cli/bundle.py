@@ -42,8 +42,7 @@ def bundle_command(
     if (upload_to is None) != (dataset is None):
         raise DlenvError("--upload kaggle and --dataset OWNER/SLUG go together")
     if dataset is not None:  # bad input and missing tools before minutes of downloads
-        kaggle.check_dataset(dataset)
-        kaggle.credentials()
+        kaggle.check(dataset)
     found = target(platform_name, python, variant)
     plan = install_plan(found, Options.of(ctx).matrix(), row)
     with progress().status(f"downloading wheels for {platform_name}, Python {found.python}"):
