@@ -3,6 +3,7 @@ and installed-package layouts (dist-info metadata and the plain version files th
 
 from __future__ import annotations
 
+import json
 import sys
 import textwrap
 from pathlib import Path
@@ -185,3 +186,52 @@ def test_read_constants_reads_literals_only(tmp_path):
     path = tmp_path / "version.py"
     path.write_text("import os\n__version__ = '1.0'\ncuda: str = '12.6'\ngit = os.getenv('X')\n")
     assert read_constants(path) == {"__version__": "1.0", "cuda": "12.6"}
+
+
+# An nvidia-smi of WSL2 with a GTX 1650 Ti: the Windows driver, seen from Linux through /usr/lib/wsl/lib
+WSL_SMI_XML = """<?xml version="1.0" ?>
+<nvidia_smi_log>
+  <driver_version>566.36</driver_version>
+  <cuda_version>12.7</cuda_version>
+  <gpu id="00000000:01:00.0">
+    <product_name>NVIDIA GeForce GTX 1650 Ti</product_name>
+    <fb_memory_usage><total>4096 MiB</total></fb_memory_usage>
+  </gpu>
+</nvidia_smi_log>
+"""
+
+
+@pytest.fixture
+def wsl(tmp_path, monkeypatch):
+    """WSL2 (or a Docker Desktop GPU container): /dev/dxg, nvidia-smi only in /usr/lib/wsl/lib, and no
+    /proc/driver/nvidia."""
+    root = tmp_path / "root"
+    write(root / "dev" / "dxg")
+    smi = root / "usr" / "lib" / "wsl" / "lib" / "nvidia-smi"
+    smi.parent.mkdir(parents=True)
+    smi.write_text(
+        f"#!/bin/sh\ncase \"$*\" in\n  *compute_cap*) echo 7.5 ;;\n  *) cat <<'XML'\n{WSL_SMI_XML}XML\nesac\n"
+    )
+    smi.chmod(0o755)
+    monkeypatch.setenv("DLENV_FS_ROOT", str(root))
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")  # nvidia-smi is not on PATH, as in a fresh WSL shell
+    monkeypatch.setattr(collect_module, "_nvml", lambda: None)
+    return root
+
+
+def test_wsl2_finds_the_gpu_through_dxg_and_the_wsl_nvidia_smi(wsl):
+    probe = collect({})
+    assert probe.wsl_gpu and not probe.nvidia_devices
+    assert probe.driver_version == "566.36" and probe.cuda_driver == "12.7"
+    assert probe.gpus == (Gpu(name="NVIDIA GeForce GTX 1650 Ti", compute_capability="7.5", memory_mib=4096),)
+
+
+def test_a_docker_desktop_gpu_container_is_not_told_the_gpu_was_not_passed_in(wsl, monkeypatch, cli):
+    write(wsl / ".dockerenv")
+    monkeypatch.setenv("NVIDIA_VISIBLE_DEVICES", "all")
+    probe = collect({})
+    assert probe.in_container and probe.gpu_expected and probe.wsl_gpu
+    result = cli("doctor", "--json")
+    checks = {c["id"]: c for c in json.loads(result.stdout)["checks"]}
+    assert checks["driver-present"]["status"] == "ok", checks["driver-present"]
+    assert "NVIDIA GeForce GTX 1650 Ti" in checks["driver-present"]["message"]

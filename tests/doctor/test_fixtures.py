@@ -67,6 +67,11 @@ VERDICTS = {
     "container-without-dev-nvidia": (False, "cpu", {"driver-present": "fail"}),
     "p100-cudnn-9-13": (False, "cu126", {"gpu-arch-in-torch": "fail", "bitsandbytes-gpu": "warn"}),
     "torch-tf-cudnn-clash": (False, "cu126", {"torch-tf-coexist": "fail", "gpu-arch-in-torch": "ok"}),
+    # Windows and WSL2: the GPU through /dev/dxg; Docker Desktop's --gpus all has no /dev/nvidia* either
+    "wsl2-gtx1650ti": (True, "cu126", {"driver-present": "ok", "gpu-arch-in-torch": "ok", "matrix-row": "ok"}),
+    "docker-desktop-gpus-all": (True, "cu128", {"driver-present": "ok", "gpu-arch-in-torch": "ok"}),
+    # native Windows, `pip install torch` (a CPU build there): "torch.cuda.is_available() is False"
+    "windows-cpu-torch-gtx1650ti": (True, "cu124", {"driver-present": "ok", "driver-supports-torch": "warn"}),
 }
 
 
@@ -171,3 +176,11 @@ def test_pypis_torchvision_beside_a_cpu_torch_is_sent_to_the_cpu_index(cli):
     check = next(c for c in report["checks"] if c["id"] == "torchvision-matches-torch")
     assert check["status"] == "fail" and "PyPI's CUDA build beside the CPU torch 2.13.0+cpu" in check["message"]
     assert check["fix"] == "pip install 'torchvision==0.28.0' --index-url https://download.pytorch.org/whl/cpu"
+
+
+def test_windows_cpu_torch_is_told_the_gpu_sits_idle_and_which_build_to_install(cli):
+    _, report = doctor_json(cli, "--probe", str(PROBES / "windows-cpu-torch-gtx1650ti.json"))
+    checks = {c["id"]: c for c in report["checks"]}
+    assert "NVIDIA driver 552.22" in checks["driver-present"]["message"]  # Device Manager's 31.0.15.5222
+    assert "CPU build: the GPU sits idle" in checks["driver-supports-torch"]["message"]
+    assert "torch==2.6.0" in checks["driver-supports-torch"]["fix"]

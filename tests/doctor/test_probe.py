@@ -7,6 +7,8 @@ import json
 import pytest
 from support import ROOT, imports_pydantic
 
+from dlenv.doctor.probe import nvidia_driver_version, parse_probe
+
 PROBES = ROOT / "tests" / "fixtures" / "probes"
 GOOD = json.loads((PROBES / "colab-t4.json").read_text())
 
@@ -74,3 +76,12 @@ def test_the_doctor_imports_no_pydantic_once_the_matrix_was_validated_here(tmp_p
     # pydantic (and typer >= 0.29, which builds pydantic adapters) cost ~0.1 s: the doctor's whole budget.
     assert imports_pydantic("doctor", "--json", cache=tmp_path)  # the first read of this matrix text validates it
     assert not imports_pydantic("doctor", "--json", cache=tmp_path)
+
+
+def test_a_windows_driver_version_reads_as_nvidias():
+    # Device Manager's form of 552.22 and of 566.36; NVIDIA's own form passes through
+    assert nvidia_driver_version("31.0.15.5222") == "552.22"
+    assert nvidia_driver_version("32.0.15.6636") == "566.36"
+    assert nvidia_driver_version("550.54.15") == "550.54.15"
+    probe = parse_probe({"driver_version": "31.0.15.5222", "gpus": []})
+    assert probe.driver_version == "552.22"

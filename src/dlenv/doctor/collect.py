@@ -30,6 +30,12 @@ from dlenv.paths import host_path
 
 SUBPROCESS_TIMEOUT_S = 60
 DRIVER_PROC = "/proc/driver/nvidia/version"  # what Kaggle's image tests use to tell a GPU machine (anchors.md)
+# WSL2 has no /proc/driver/nvidia and no /dev/nvidia*: the Windows driver reaches Linux through the GPU
+# paravirtualization device /dev/dxg, and its user-mode libraries (libcuda, libnvidia-ml) and nvidia-smi are
+# mapped into /usr/lib/wsl/lib. Docker Desktop's GPU containers (--gpus all) see the same two.
+# Source: NVIDIA, "CUDA on WSL User Guide" (docs.nvidia.com/cuda/wsl-user-guide), §4 "CUDA Support for WSL 2".
+WSL_GPU_DEVICE = "/dev/dxg"
+WSL_LIB = "/usr/lib/wsl/lib"
 CONTAINER_MARKERS = ("/.dockerenv", "/run/.containerenv")  # Docker; Podman
 # NVIDIA's container images set NVIDIA_VISIBLE_DEVICES=all; "void"/"none" mean no GPU on purpose.
 # Source: NVIDIA Container Toolkit docs, "Specialized Configurations with Docker".
@@ -57,6 +63,7 @@ def collect(installed: Mapping[str, str] | None = None) -> Probe:
         python=platform.python_version(),
         in_container=any(host_path(marker).exists() for marker in CONTAINER_MARKERS),
         nvidia_devices=any(re.fullmatch(r"nvidia\d+", name) for name in _nvidia_device_names()),
+        wsl_gpu=host_path(WSL_GPU_DEVICE).exists() or None,
         gpu_expected=requested is not None and requested not in ("", "void", "none"),
         packages=Packages(
             torch=torch,
@@ -84,7 +91,7 @@ def nvidia_driver_loaded() -> bool:
     Checked first so that a machine without NVIDIA hardware pays for neither NVML nor nvidia-smi.
     Containers see the host kernel's /proc/driver/nvidia once the GPU is passed in.
     """
-    return host_path(DRIVER_PROC).exists() or bool(_nvidia_device_names())
+    return host_path(DRIVER_PROC).exists() or bool(_nvidia_device_names()) or host_path(WSL_GPU_DEVICE).exists()
 
 
 def _nvidia_device_names() -> list[str]:
@@ -98,6 +105,7 @@ def _nvml() -> Probe | None:
         import pynvml  # nvidia-ml-py
     except ImportError:
         return None
+    _preload_wsl_nvml()
     try:
         pynvml.nvmlInit()
     except pynvml.NVMLError:  # no driver, no libnvidia-ml.so
@@ -127,6 +135,17 @@ def _nvml() -> Probe | None:
         pynvml.nvmlShutdown()
 
 
+def _preload_wsl_nvml() -> None:
+    """On WSL2, load /usr/lib/wsl/lib's libnvidia-ml.so.1 by its path: where that folder is not on the loader's
+    search path (a container, a custom LD_LIBRARY_PATH), pynvml's dlopen by name then finds it loaded."""
+    library = host_path(WSL_LIB) / "libnvidia-ml.so.1"
+    if host_path(WSL_GPU_DEVICE).exists() and library.exists():
+        import ctypes
+
+        with contextlib.suppress(OSError):
+            ctypes.CDLL(str(library), mode=ctypes.RTLD_GLOBAL)
+
+
 def _run(argv: list[str]) -> str | None:
     try:
         proc = subprocess.run(argv, capture_output=True, text=True, timeout=SUBPROCESS_TIMEOUT_S)
@@ -138,7 +157,8 @@ def _run(argv: list[str]) -> str | None:
 def _nvidia_smi() -> Probe | None:
     import shutil
 
-    smi = shutil.which("nvidia-smi")
+    wsl_smi = host_path(WSL_LIB) / "nvidia-smi"
+    smi = shutil.which("nvidia-smi") or (str(wsl_smi) if wsl_smi.exists() else None)
     if smi is None:
         return None
     xml = _run([smi, "-q", "-x"])

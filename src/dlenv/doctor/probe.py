@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -95,6 +96,7 @@ class Probe:
     platform: PlatformName | None = None
     in_container: Flag | None = None
     nvidia_devices: Flag | None = None  # /dev/nvidia* present
+    wsl_gpu: Flag | None = None  # /dev/dxg present: WSL2's GPU, also in Docker Desktop's GPU containers
     gpu_expected: Flag | None = None  # the container was started to use a GPU (NVIDIA_VISIBLE_DEVICES)
     packages: Packages = Packages()
 
@@ -110,8 +112,26 @@ def _without_none(value: Any) -> Any:
     return value
 
 
+# Windows' Device Manager shows an NVIDIA driver as 31.0.15.5222; NVML and nvidia-smi call it 552.22: the
+# last five digits of the last two fields. Source: NVIDIA's display driver release notes, which name each
+# driver both ways (552.22, "Windows Driver Store Version 31.0.15.5222").
+WINDOWS_DRIVER = re.compile(r"^\d+\.\d+\.(\d+)\.(\d{4})$")
+
+
+def nvidia_driver_version(version: str) -> str:
+    """The driver version as NVIDIA prints it (552.22), also from Windows' form (31.0.15.5222)."""
+    match = WINDOWS_DRIVER.match(version)
+    if match is None:
+        return version
+    digits = (match[1] + match[2])[-5:]
+    return f"{digits[:3]}.{digits[3:]}"
+
+
 def parse_probe(data: object, source: str = "probe") -> Probe:
-    """A probe from a file or a bug report: validated, every problem one line naming the field."""
+    """A probe from a file or a bug report: validated, every problem one line naming the field. A driver
+    version in Windows' form (Device Manager's 31.0.15.5222) is read as NVIDIA's (552.22)."""
+    if isinstance(data, dict) and isinstance(data.get("driver_version"), str):
+        data = {**data, "driver_version": nvidia_driver_version(data["driver_version"])}
     try:
         return validate(Probe, data)
     except validation_error() as error:

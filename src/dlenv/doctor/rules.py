@@ -200,7 +200,7 @@ def driver_present(ctx: RuleContext) -> Verdict:
             f"NVIDIA driver {probe.driver_version} is loaded but no GPU is visible",
             "check `nvidia-smi` and CUDA_VISIBLE_DEVICES; on a cloud notebook, switch the runtime to a GPU",
         )
-    if probe.in_container and probe.gpu_expected and not probe.nvidia_devices:
+    if probe.in_container and probe.gpu_expected and not (probe.nvidia_devices or probe.wsl_gpu):
         return fail(
             "this container was started for a GPU (NVIDIA_VISIBLE_DEVICES is set) but has no /dev/nvidia*: "
             "the GPU was not passed in",
