@@ -235,3 +235,11 @@ def test_a_docker_desktop_gpu_container_is_not_told_the_gpu_was_not_passed_in(ws
     checks = {c["id"]: c for c in json.loads(result.stdout)["checks"]}
     assert checks["driver-present"]["status"] == "ok", checks["driver-present"]
     assert "NVIDIA GeForce GTX 1650 Ti" in checks["driver-present"]["message"]
+
+
+def test_the_live_probe_records_the_platform(machine, monkeypatch):
+    monkeypatch.setenv("KAGGLE_KERNEL_RUN_TYPE", "Interactive")
+    monkeypatch.setenv("KAGGLE_DATA_PROXY_URL", "https://dp.kaggle.net")
+    assert collect().platform == "kaggle"
+    monkeypatch.delenv("KAGGLE_KERNEL_RUN_TYPE")
+    assert collect().platform == "docker"  # the fixture's machine is a container (/.dockerenv)

@@ -25,6 +25,7 @@ from typing import Any
 
 from dlenv.doctor.companions import companion
 from dlenv.doctor.probe import BitsandbytesInfo, Gpu, Packages, Probe, TensorflowInfo, TorchInfo
+from dlenv.errors import DlenvError
 from dlenv.facts import bitsandbytes_release, compute_capability_of, cuda_of_driver, encode_cudnn
 from dlenv.paths import host_path
 
@@ -61,6 +62,7 @@ def collect(installed: Mapping[str, str] | None = None) -> Probe:
     return dataclasses.replace(
         nvidia,
         python=platform.python_version(),
+        platform=_platform_name(),
         in_container=any(host_path(marker).exists() for marker in CONTAINER_MARKERS),
         nvidia_devices=any(re.fullmatch(r"nvidia\d+", name) for name in _nvidia_device_names()),
         wsl_gpu=host_path(WSL_GPU_DEVICE).exists() or None,
@@ -73,6 +75,16 @@ def collect(installed: Mapping[str, str] | None = None) -> Probe:
             bitsandbytes=_bitsandbytes(installed, torch.cuda if torch else None),
         ),
     )
+
+
+def _platform_name() -> str | None:
+    """The platform dlenv.platforms detects (kaggle, colab, ...), so a saved probe says where it was taken."""
+    from dlenv.platforms.detect import detect_name
+
+    try:
+        return detect_name()
+    except DlenvError:  # a broken profile must not stop the doctor: the probe just does not say
+        return None
 
 
 # --- NVIDIA ---------------------------------------------------------------------------------------
