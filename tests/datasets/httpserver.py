@@ -9,8 +9,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class FileServer:
-    def __init__(self, payload: bytes, port: int = 0) -> None:
+    def __init__(self, payload: bytes, port: int = 0, name: str = "corpus.bin") -> None:
         self.payload = payload
+        self.name = name  # the one file it serves
         self.modes: deque[str] = deque()  # one per coming request; "ok" when empty
         self.requests: list[dict[str, str]] = []
         self._start(port)
@@ -26,7 +27,7 @@ class FileServer:
 
             def do_GET(self):
                 server.requests.append(dict(self.headers))
-                if not self.path.endswith("/corpus.bin"):
+                if not self.path.endswith(f"/{server.name}"):
                     self.send_error(404)
                     return
                 mode = server.modes.popleft() if server.modes else "ok"
@@ -65,8 +66,8 @@ class FileServer:
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
 
-    def url(self, name: str = "corpus.bin") -> str:
-        return f"http://127.0.0.1:{self.port}/{name}"
+    def url(self, name: str | None = None) -> str:
+        return f"http://127.0.0.1:{self.port}/{name or self.name}"
 
     def stop(self) -> None:
         self.httpd.shutdown()

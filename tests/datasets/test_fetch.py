@@ -142,6 +142,7 @@ def test_attached_kaggle_dataset_is_used_in_either_layout(machine, cli):
         "spec": "kaggle:uciml/iris",
         "path": str(root / "kaggle/input/datasets/uciml/iris"),
         "via": "mount",
+        "extracted": [],
     }
     (root / "kaggle/input/titanic").mkdir()
     assert fetch("kaggle:someone/titanic").path == root / "kaggle/input/titanic"

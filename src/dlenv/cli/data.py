@@ -21,13 +21,14 @@ def data_fetch(
         str, typer.Argument(help="kaggle:owner/slug, hf:org/name, url:https://...#sha256=HEX, aistudio:ID")
     ],
     as_json: JsonFlag = False,
+    no_extract: Annotated[bool, typer.Option("--no-extract", help="Leave zip, tar and 7z archives packed.")] = False,
 ) -> None:
-    """Find or download a dataset and print where it is."""
+    """Find or download a dataset, extract the archives in it, and print where it is."""
     from dlenv.datasets import fetch, parse_spec
 
     parsed = parse_spec(spec)  # bad input fails before any network
     if as_json or not sys.stderr.isatty():
-        fetched = fetch(parsed)
+        fetched = fetch(parsed, extract=not no_extract)
     else:
         from rich.progress import DownloadColumn, Progress, TransferSpeedColumn
 
@@ -35,12 +36,18 @@ def data_fetch(
             *Progress.get_default_columns(), DownloadColumn(), TransferSpeedColumn(), console=progress(), transient=True
         ) as bar:
             task = bar.add_task(str(parsed.slug), total=None)
-            fetched = fetch(parsed, progress=lambda done, total: bar.update(task, completed=done, total=total))
+            fetched = fetch(
+                parsed,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+                extract=not no_extract,
+            )
     emit(fetched, json=as_json, human=_show_fetched)
 
 
 def _show_fetched(fetched: Fetched) -> None:
-    out().print(f"{fetched.path}  ({fetched.via})")
+    out().print(f"{fetched.path}  ({fetched.via})", markup=False)
+    for folder in fetched.extracted:
+        out().print(f"extracted: {folder}", markup=False)
 
 
 def register(app: typer.Typer) -> None:

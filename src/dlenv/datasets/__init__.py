@@ -6,16 +6,18 @@
 Resolution order: the platform's input mount (Kaggle's /kaggle/input/datasets/<owner>/<slug> and
 legacy /kaggle/input/<slug>, AI Studio's /home/aistudio/data/data<id>, /data in dlenv's image) →
 dlenv's cache → a download (kagglehub, huggingface_hub, HTTP). Offline with nothing cached: one
-line that says how to get the data on this platform.
+line that says how to get the data on this platform. Archives in what was found are extracted
+(dlenv.datasets.archives): beside themselves, or below the cache when the dataset is read-only.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
+from dlenv.datasets.archives import extract_within, stem
 from dlenv.datasets.download import Offline, Progress, download, sha256_of
 from dlenv.datasets.spec import Spec, parse_spec
 from dlenv.errors import DlenvError
@@ -30,14 +32,24 @@ class Fetched:
     spec: Spec
     path: Path
     via: Literal["mount", "cache", "download"]
+    extracted: tuple[Path, ...] = ()  # the folders archives in it were extracted into
 
-    def as_json(self) -> dict[str, str]:
-        return {"spec": str(self.spec), "path": str(self.path), "via": self.via}
+    def as_json(self) -> dict[str, Any]:
+        extracted = [str(path) for path in self.extracted]
+        return {"spec": str(self.spec), "path": str(self.path), "via": self.via, "extracted": extracted}
 
 
-def fetch(spec: str | Spec, *, platform: Platform | None = None, progress: Progress | None = None) -> Fetched:
+def fetch(
+    spec: str | Spec, *, platform: Platform | None = None, progress: Progress | None = None, extract: bool = True
+) -> Fetched:
+    """The dataset's path, and with `extract` its archives extracted (a dataset that is one archive: its folder)."""
     spec = parse_spec(spec) if isinstance(spec, str) else spec
     platform = platform or detect()
+    found = _find(spec, platform, progress)
+    return _extracted(found, platform) if extract else found
+
+
+def _find(spec: Spec, platform: Platform, progress: Progress | None) -> Fetched:
     mounted = _from_mount(spec, platform)
     if mounted is not None:
         return Fetched(spec, mounted, "mount")
@@ -55,6 +67,25 @@ def fetch(spec: str | Spec, *, platform: Platform | None = None, progress: Progr
         raise DlenvError(
             f"cannot download {spec} ({error}) and no copy is attached or cached", hint=platform.offline_fix
         ) from None
+
+
+def _extracted(found: Fetched, platform: Platform) -> Fetched:
+    path = found.path
+    if path.is_file():
+        if stem(path) is None:
+            return found
+        # a url: download sits in dlenv's cache; one found on the platform's mount extracts into the cache
+        into = _cache_path(found.spec, platform).parent
+        folders = extract_within(path.parent, into, only=path)
+        return replace(found, path=folders[0], extracted=tuple(folders))
+    # the platform's input mount is read-only (Kaggle) or reset on restart (AI Studio's data/): the cache
+    into = _extract_dir(found.spec, platform) if found.via == "mount" else path
+    return replace(found, extracted=tuple(extract_within(path, into)))
+
+
+def _extract_dir(spec: Spec, platform: Platform) -> Path:
+    """Where a read-only dataset's archives go: below dlenv's cache, in the dataset's own layout."""
+    return Path(platform.cache_dir) / "datasets" / "extracted" / spec.source / spec.id.replace("/", "__")
 
 
 def _from_mount(spec: Spec, platform: Platform) -> Path | None:
