@@ -90,7 +90,7 @@ def _tensorflow_cell(row: Row, chinese: bool) -> str:
 def matrix_table(matrix: Matrix, chinese: bool = False) -> str:
     head = (
         [
-            "环境",
+            "环境行",
             "CUDA",
             "最低驱动",
             "cuDNN",
