@@ -381,6 +381,23 @@ def bench(session: nox.Session, row: str) -> None:
 
 
 @nox.session(default=False)
+@nox.parametrize("row", list(ROWS))
+def images(session: nox.Session, row: str) -> None:
+    """Build the row's image through the Docker SDK and run it: its torch and torchvision are the row's builds,
+    `dlenv doctor --json` answers (on the GPU where the host has one, else with its no-GPU verdict), and a
+    lesson's --smoke learns on the CPU. Writes runs/images/<row>.json with the image's size and its layers'.
+
+    Without a Docker engine it stops before building anything, with the reason in one line.
+    """
+    session.install("docker>=7", "-e", ".")
+    # The engine is asked first, quietly, so its absence ends the session in one line (as gpu_tests without a GPU).
+    refusal = session.run("python", "-m", "dlenv.images", "engine", silent=True, success_codes=[0, 1])
+    if refusal and refusal.strip():
+        session.error(refusal.strip().splitlines()[0].removeprefix("error: "))
+    session.run("python", "-m", "dlenv.images", "check", row, *session.posargs)
+
+
+@nox.session(default=False)
 def matrix_check(session: nox.Session) -> None:
     """Prove with the resolver that every row's pins install together (needs PyPI and the torch indexes).
 

@@ -64,7 +64,7 @@ def test_the_gpu_workflow_runs_gpu_tests_on_a_gpu_runner_by_hand_and_weekly_and_
     assert upload["with"]["path"].split() == ["benchmarks/*/cuda/", "benchmarks/report/"]
 
 
-def test_the_images_workflow_builds_every_rows_dockerfile_and_pushes_only_on_tags(matrix, tmp_path):
+def test_the_images_workflow_builds_and_runs_every_rows_image_and_pushes_only_on_tags(matrix, tmp_path):
     workflow = load("images.yml")
     assert set(workflow["on"]["push"]) == {"tags"}
     (step,) = [s for s in workflow["jobs"]["rows"]["steps"] if s.get("id") == "rows"]
@@ -72,9 +72,15 @@ def test_the_images_workflow_builds_every_rows_dockerfile_and_pushes_only_on_tag
     env = {**os.environ, "GITHUB_OUTPUT": str(output), "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
     subprocess.run(["bash", "-e", "-c", step["run"]], cwd=ROOT, env=env, check=True)
     assert output.read_text() == f"rows={list(matrix.rows)}\n".replace("'", '"')
-    build = next(s for s in workflow["jobs"]["image"]["steps"] if s.get("uses", "").startswith("docker/build-push"))
-    assert build["with"]["file"] == "docker/${{ matrix.row }}/Dockerfile"
-    assert build["with"]["push"] == "${{ startsWith(github.ref, 'refs/tags/v') }}"
+    steps = workflow["jobs"]["image"]["steps"]
+    # every row's image is built and run by the nox session, on a runner without a GPU
+    assert workflow["jobs"]["image"]["runs-on"] == "ubuntu-latest"
+    assert any(s.get("run") == "python -m nox -s \"images(row='${{ matrix.row }}')\"" for s in steps)
+    report = next(s for s in steps if s.get("uses", "").startswith("actions/upload-artifact@"))
+    assert report["if"] == "always()" and report["with"]["path"] == "runs/images/"
+    push = next(s for s in steps if "docker push" in s.get("run", ""))
+    assert push["if"] == "startsWith(github.ref, 'refs/tags/v')"
+    assert 'docker tag "dlenv:$ROW"' in push["run"]  # the image the session checked, not a rebuild
 
 
 @pytest.mark.parametrize("name", ["ci.yml", "gpu.yml", "images.yml"])

@@ -35,8 +35,14 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 IndexUrl = Annotated[str, Pattern(r"^https://\S+$")]
-# nvidia/cuda:12.6.3-cudnn-runtime-ubuntu24.04 -> cuda 12.6, ubuntu 24.04; ubuntu:24.04 -> 24.04
-CUDA_IMAGE = re.compile(r"^nvidia/cuda:(?P<cuda>\d+\.\d+)\.\d+-cudnn\d*-runtime-ubuntu(?P<ubuntu>\d+\.\d+)$")
+# nvidia/cuda:12.6.3-base-ubuntu24.04 -> cuda 12.6, flavour base, ubuntu 24.04; ubuntu:24.04 -> 24.04
+CUDA_IMAGE = re.compile(
+    r"^nvidia/cuda:(?P<cuda>\d+\.\d+)\.\d+-(?P<flavour>base|runtime|devel|cudnn\d*-runtime|cudnn\d*-devel)"
+    r"-ubuntu(?P<ubuntu>\d+\.\d+)$"
+)
+# The only flavour a row may use: torch's (and TensorFlow's) nvidia-* wheels bring CUDA's libraries and
+# cuDNN, which a runtime or cudnn image would carry a second time (envs/matrix.toml, [img]).
+CUDA_FLAVOUR = "base"
 UBUNTU_IMAGE = re.compile(r"^ubuntu:(?P<ubuntu>\d+\.\d+)$")
 
 
@@ -200,7 +206,7 @@ def row_json(row: Row) -> dict[str, Any]:
 def _image_ubuntu(base_image: str) -> str:
     match = CUDA_IMAGE.match(base_image) or UBUNTU_IMAGE.match(base_image)
     if match is None:
-        raise ValueError(f"base image '{base_image}' is neither nvidia/cuda:X.Y.Z-cudnn*-runtime-ubuntuV nor ubuntu:V")
+        raise ValueError(f"field 'base_image': '{base_image}' is neither nvidia/cuda:X.Y.Z-base-ubuntuV nor ubuntu:V")
     return match["ubuntu"]
 
 
@@ -218,7 +224,13 @@ def _check_facts(row: Row) -> None:
         return
     image = CUDA_IMAGE.match(row.base_image)
     if image is None or image["cuda"] != row.cuda:
-        raise ValueError(f"field 'base_image': '{row.base_image}' is not an nvidia/cuda {row.cuda} runtime+cuDNN image")
+        raise ValueError(f"field 'base_image': '{row.base_image}' is not an nvidia/cuda {row.cuda} image")
+    if image["flavour"] != CUDA_FLAVOUR:
+        raise ValueError(
+            f"field 'base_image': '{row.base_image}' carries CUDA libraries torch's wheels already bring; "
+            f"use the {CUDA_FLAVOUR} image, nvidia/cuda:{row.base_image.split(':')[1].split('-')[0]}-"
+            f"{CUDA_FLAVOUR}-ubuntu{image['ubuntu']}"
+        )
     if row.cuda not in facts.toolkit_driver:
         raise ValueError(f"field 'cuda': CUDA {row.cuda} is not in src/dlenv/facts/cuda.toml")
     needed = facts.toolkit_driver[row.cuda]
