@@ -191,7 +191,7 @@ def run(
     installed = installed_versions()  # one scan of sys.path, for the probe and the install plan
     probe = collect(installed)
     report.doctor = diagnose(probe, matrix)
-    row = matrix.row(report.doctor.recommended_row) if report.doctor.recommended_row else _cpu_row(matrix)
+    row = install_row(report.doctor, matrix)
     torch = probe.packages.torch
     report.plan = plan_install(installed, torch.cuda if torch else None, matrix, row, lessons, target)
     if install and report.plan.requirements:
@@ -217,6 +217,11 @@ def _hold_later_installs(report: BootstrapReport) -> Path:
     if "PIP_CONSTRAINT" not in os.environ:
         os.environ["PIP_CONSTRAINT"] = report.environment["PIP_CONSTRAINT"] = str(path)
     return path
+
+
+def install_row(doctor: Report, matrix: Matrix) -> Row:
+    """The row the bootstrap installs for: the one the doctor recommends, else the cpu row."""
+    return matrix.row(doctor.recommended_row) if doctor.recommended_row else _cpu_row(matrix)
 
 
 def _cpu_row(matrix: Matrix) -> Row:

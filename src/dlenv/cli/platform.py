@@ -8,17 +8,34 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from dlenv.cli.options import Options
-from dlenv.cli.present import JsonFlag, emit, fields, out
+from dlenv.cli.present import JsonFlag, emit, fields, out, table
 from dlenv.errors import DlenvError
 
 if TYPE_CHECKING:
     from dlenv.platforms import Platform
+    from dlenv.platforms.image_plan import ImagePlan
 
 login_app = typer.Typer(help="Store credentials where their tools look for them (mode 0600).", rich_markup_mode=None)
 
 
-def platform(as_json: JsonFlag = False) -> None:
+ImageOption = Annotated[
+    str | None,
+    typer.Option(
+        "--image",
+        metavar="NAME[/VARIANT]",
+        help="A platform's recorded image (colab, kaggle/cpu, ...): what it holds, what the bootstrap "
+        "installs and keeps there, and which lessons would not run there.",
+    ),
+]
+
+
+def platform(ctx: typer.Context, as_json: JsonFlag = False, image: ImageOption = None) -> None:
     """Say which platform this is (Kaggle, Colab, AI Studio, DSW, Docker, local) and where things go."""
+    if image is not None:
+        from dlenv.platforms.image_plan import image_plan
+
+        emit(image_plan(image, Options.of(ctx).matrix()), json=as_json, human=_show_image)
+        return
     from dlenv.platforms import detect
 
     emit(detect(), json=as_json, human=_show_platform)
@@ -33,6 +50,27 @@ def _show_platform(found: Platform) -> None:
         out().print(fields({f"limits.{key}": value for key, value in limits.items()}))
         for warning in warnings:
             out().print(f"warning: {warning}", markup=False)
+
+
+def _show_image(found: ImagePlan) -> None:
+    data = found.as_json()
+    shown = {key: data[key] for key in ("image", "recorded", "python", "os", "accelerator", "torch", "tensorflow")}
+    shown["packages"] = f"{len(found.image.packages)}" + (
+        "" if found.image.complete else " (partial: the documented ones)"
+    )
+    out().print(fields({**shown, "sources": data["sources"], "bootstrap row": data["row"]}))
+    out().print(f"installs: {' '.join(data['installs']) or 'nothing'}", markup=False)
+    out().print(f"keeps: {' '.join(data['keeps']) or 'nothing'}", markup=False)
+    for warning in data["warnings"]:
+        out().print(f"warning: {warning}", markup=False)
+    blocked = [(lesson["name"], lesson["why_not"]) for lesson in data["lessons"] if not lesson["runs"]]
+    if not blocked:
+        out().print(f"every lesson ({len(data['lessons'])}) would run there", markup=False)
+        return
+    lessons = table("lesson that would not run", "why")
+    for name, why in blocked:
+        lessons.add_row(name, why)
+    out().print(lessons)
 
 
 def _read_secret(label: str) -> str:
