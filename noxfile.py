@@ -405,3 +405,15 @@ def matrix_check(session: nox.Session) -> None:
     """
     session.install("-e", ".[dev]")
     session.run("dlenv", "matrix", "check", *(session.posargs or ["--all"]))
+
+
+@nox.session(default=False)
+def platform_images(session: nox.Session) -> None:
+    """Refresh platform/<name>/images/ from the public sources (googlecolab/backend-info and Kaggle/docker-python
+    at their default branch, over GitHub's API and raw.githubusercontent.com; the Kaggle image is resolved with
+    uv against PyPI) and print what changed per image. Without GitHub it fails with the reason in one line.
+
+    `nox -s platform_images -- DIR` writes below DIR instead of the checkout's platform/.
+    """
+    session.install("uv", "-e", ".")
+    session.run("python", "-m", "dlenv.platforms.refresh_images", *session.posargs)

@@ -295,3 +295,24 @@ def refresh(folder: Path, source: GitHub | None = None, *, today: str | None = N
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(path, text)
     return changes
+
+
+def main(argv: list[str] | None = None, source: GitHub | None = None) -> int:
+    """`python -m dlenv.platforms.refresh_images [PLATFORM_DIR]`: what `nox -s platform_images` runs."""
+    from dlenv.cli.present import print_error
+    from dlenv.platforms.profiles import profiles_dir
+
+    args = sys.argv[1:] if argv is None else argv
+    folder = Path(args[0]) if args else profiles_dir()
+    try:
+        changes = refresh(folder, source)
+    except DlenvError as error:
+        print_error(error.message, error.hint)
+        return error.exit_code
+    for change in changes:
+        print(describe(change))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
