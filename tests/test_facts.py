@@ -8,6 +8,7 @@ from dlenv.facts import (
     cudnn_min_compute_capability,
     decode_cudnn,
     encode_cudnn,
+    image_refuses,
     peak_half_tflops,
     tensorflow_release,
     toolkit_driver,
@@ -96,3 +97,9 @@ def test_peaks_tell_the_nvl_and_pcie_variants_from_the_sxm():
     assert peak_half_tflops("NVIDIA H100 PCIe") == 756.0
     assert peak_half_tflops("Tesla V100S-PCIE-32GB") == 130.0
     assert peak_half_tflops("Tesla V100-PCIE-16GB") == 112.0
+
+
+def test_the_cu118_image_admits_r520_and_the_r470_branch_only():
+    assert image_refuses("11.8", "510.108.03") and image_refuses("11.8", "450.80.02")
+    assert not image_refuses("11.8", "470.256.02") and not image_refuses("11.8", "520.61.05")
+    assert not image_refuses("12.4", "535.54.03")  # not recorded: not refused

@@ -469,3 +469,16 @@ def test_torchvision_without_torch_fails_naming_the_torch_it_needs(judge):
 ])  # fmt: skip
 def test_the_pairs_the_rows_need(torch, torchvision, torchaudio):
     assert (paired_torchvision(torch), paired_torchaudio(torch)) == (torchvision, torchaudio)
+
+
+def test_the_cu118_image_on_an_r450_to_r515_driver_fails_with_the_reason(judge):
+    # a pip install on the host runs cu118 from 450.80.02; its image's NVIDIA_REQUIRE_CUDA does not
+    host = dataclasses.replace(gpu_machine(GTX1080TI, driver="510.108.03", cuda_driver="11.6"), python="3.10.12")
+    assert judge("matrix-row", host, row="cu118").status == "warn"
+    container = dataclasses.replace(host, in_container=True, nvidia_devices=True)
+    status, message, _ = judge("matrix-row", container, row="cu118")
+    assert status == "fail"
+    assert "admits older drivers only on the R470 branch (NVIDIA_REQUIRE_CUDA)" in message
+    # the R470 branch is admitted
+    r470 = dataclasses.replace(container, driver_version="470.256.02", cuda_driver="11.4")
+    assert judge("matrix-row", r470, row="cu118").status == "warn"

@@ -10,8 +10,10 @@ from dlenv.doctor import arch
 from dlenv.doctor.probe import BitsandbytesInfo, Packages, Probe, TensorflowInfo, TorchInfo
 from dlenv.doctor.report import Verdict, fail, ok, warn
 from dlenv.facts import (
+    cuda_facts,
     cudnn_min_compute_capability,
     encode_cudnn,
+    image_refuses,
     major_minor,
     minor_version_driver,
     tensorflow_release,
@@ -48,6 +50,13 @@ def misfit(row: Row, probe: Probe, lenient: bool = False) -> str | None:
     floor = (minor_version_driver(row.cuda) or row.min_driver) if lenient else row.min_driver
     if version_tuple(probe.driver_version) < version_tuple(floor):
         return f"driver {probe.driver_version} is older than {floor}"
+    if probe.in_container and image_refuses(row.cuda, probe.driver_version):
+        return (
+            f"driver {probe.driver_version} is older than {row.min_driver}, and the row's image "
+            f"({row.base_image}) admits older drivers only on the R"
+            + ", R".join(cuda_facts().image_driver_branches[row.cuda])
+            + " branch (NVIDIA_REQUIRE_CUDA): the container runtime refuses it"
+        )
     arch_list = arch.from_matrix(row.torch_arch)
     cudnn_floor = cudnn_min_compute_capability(row.cudnn) if row.cudnn else None
     for gpu in probe.gpus:

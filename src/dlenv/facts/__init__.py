@@ -51,6 +51,7 @@ class CudaFacts:
     minor_version_driver: dict[str, str]
     ubuntu_python: dict[str, str]
     cudnn_min_compute_capability: dict[str, str]
+    image_driver_branches: dict[str, list[str]]
 
 
 @cache
@@ -167,6 +168,16 @@ def bitsandbytes_min_cc_int8() -> str:
 @cache
 def _bnb_facts() -> dict[str, Any]:
     return _load("bitsandbytes.toml")
+
+
+def image_refuses(cuda: str, driver: str) -> bool:
+    """The nvidia/cuda image of `cuda` will not start on `driver` (its NVIDIA_REQUIRE_CUDA): older than the
+    toolkit's driver and on none of the branches the image admits. Unknown images refuse nothing."""
+    branches = cuda_facts().image_driver_branches.get(major_minor(cuda))
+    full = toolkit_driver(cuda)
+    if branches is None or full is None or version_tuple(driver) >= version_tuple(full):
+        return False
+    return driver.split(".")[0] not in branches
 
 
 def cuda_of_driver(driver: str) -> str | None:
