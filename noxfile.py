@@ -246,8 +246,9 @@ def tests(session: nox.Session) -> None:
     """The CPU test suite: no GPU, no network; the lessons' smoke runs included (the cpu row installed:
     torch, TensorFlow, transformers, PEFT, TRL, bitsandbytes)."""
     install_cpu_suite(session)
-    session.run("pytest", "-m", "not network and not bench and not vision", *session.posargs)
+    session.run("pytest", "-m", "not network and not bench and not vision and not bundle", *session.posargs)
     session.notify("vision", session.posargs)
+    session.notify("bundle", session.posargs)
 
 
 @nox.session(default=False)
@@ -260,6 +261,15 @@ def vision(session: nox.Session) -> None:
     install_vision_pair(session)
     session.install("-e", ".[dev,lessons]")
     session.run("pytest", "-m", "vision and not network and not bench", *VISION_TESTS, *session.posargs)
+
+
+@nox.session(default=False)
+def bundle(session: nox.Session) -> None:
+    """The end-to-end test of `dlenv bundle` (marked `bundle`; needs PyPI): a bundle for platform local built in
+    a venv holding torch 2.13.0, then installed, bootstrapped and a lesson run in a fresh venv with no index.
+    `nox -s tests` runs it after its own tests."""
+    session.install("-e", ".[dev]")
+    session.run("pytest", "-m", "bundle", "tests/bundle", *session.posargs)
 
 
 @nox.session(default=False)
