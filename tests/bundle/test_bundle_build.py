@@ -23,7 +23,7 @@ from dlenv.bundle import build
 from dlenv.bundle.dlenv_wheel import DlenvWheel
 from dlenv.bundle.manifest import MANIFEST
 from dlenv.bundle.target import Target, manylinux_tags
-from dlenv.bundle.wheelhouse import sha256
+from dlenv.datasets.download import sha256_of as sha256
 from dlenv.errors import DlenvError
 
 IMAGE = {"torch": "2.13.0", "numpy": "1.26.0", "requests": "2.0"}

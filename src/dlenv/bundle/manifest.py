@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from dlenv.bundle.wheelhouse import sha256
+from dlenv.datasets.download import sha256_of
 
 MANIFEST = "dlenv-bundle.json"  # the first cell finds a bundle by this name under /kaggle/input
 README = "README.txt"
@@ -21,7 +21,7 @@ class BundleFile:
 
     @classmethod
     def of(cls, path: Path) -> BundleFile:
-        return cls(path.name, sha256(path), path.stat().st_size)
+        return cls(path.name, sha256_of(path), path.stat().st_size)
 
 
 @dataclass(frozen=True)

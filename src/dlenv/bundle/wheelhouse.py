@@ -9,7 +9,6 @@ those builds still in the folder then is a bug said out loud, never a silent mul
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import subprocess
@@ -113,11 +112,3 @@ def pip_reason(output: str) -> str:
     lines = [line.strip() for line in output.splitlines() if line.strip()]
     errors = [line.removeprefix("ERROR: ") for line in lines if line.startswith("ERROR:")]
     return " ".join(errors or lines[-1:]) or "no output"
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
