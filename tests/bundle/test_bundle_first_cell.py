@@ -21,6 +21,9 @@ def run_cell(capsys) -> tuple[str, str]:
     """The cell up to `import dlenv`, its %pip line turned into a record of the arguments IPython passes
     (names in braces expanded): (what pip is asked, what the cell printed)."""
     before_import = CELL.split("import dlenv\n")[0].replace('DLENV = "<where', f'DLENV = "{DLENV}"  # "<where')
+    # the fake machine's /kaggle/input (the `machine` fixture roots it at DLENV_FS_ROOT)
+    fake_input = f'INPUT = "{os.environ["DLENV_FS_ROOT"]}/kaggle/input"'
+    before_import = before_import.replace('INPUT = "/kaggle/input"', fake_input)
     python = re.sub(r"^%pip (.*)$", r'PIP.append(f"""\1""")', before_import, flags=re.MULTILINE)
     namespace: dict = {"PIP": []}
     exec(compile(python, "first_cell.ipy", "exec"), namespace)
