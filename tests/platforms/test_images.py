@@ -15,6 +15,7 @@ from dlenv.matrix import load_matrix
 from dlenv.paths import default_matrix_path
 from dlenv.platforms.image_plan import bootstrap_plan, lessons_on
 from dlenv.platforms.images import image, images, load_image, torch_cuda
+from dlenv.requirements import constraints
 
 COLAB_GPU = ROOT / "platform" / "colab" / "images" / "gpu.txt"
 
@@ -134,6 +135,15 @@ def test_on_colab_gpu_nothing_of_torch_tensorflow_or_numpy_is_installed_and_the_
     assert f"torch=={colab.packages['torch']}" in plan.keep
 
 
+def test_on_ai_studios_free_cpu_image_the_bootstrap_brings_the_cpu_rows_whole_stack(shipped_matrix):
+    studio = image("aistudio", "cpu")
+    assert not studio.complete and "torch" not in studio.packages  # Paddle's image: no torch to keep
+    row, plan = bootstrap_plan(studio, shipped_matrix)
+    assert row.cuda is None and plan.matched_row is None
+    assert f"torch=={row.torch}" in plan.requirements and f"torchvision=={row.torchvision}" in plan.requirements
+    assert plan.index_urls == (row.torch_index,) and set(plan.keep) == set(constraints(row))
+
+
 def test_kaggle_adds_optuna_to_colab_so_the_bootstrap_does_not_install_it(shipped_matrix):
     kaggle, colab = image("kaggle"), image("colab")
     assert "optuna" in kaggle.packages and "optuna" not in colab.packages
@@ -216,3 +226,8 @@ def test_dlenv_platform_image_unknown_is_one_line_and_exit_2(cli):
     result = cli("platform", "--image", "kagle")
     assert result.code == 2
     assert result.stderr.splitlines()[0] == "error: unknown platform image 'kagle': did you mean 'kaggle'?"
+
+
+def test_a_platform_with_one_recorded_image_needs_no_variant():
+    assert image("aistudio") == image("aistudio", "cpu")
+    assert image("colab") == image("colab", "gpu")  # with several, the GPU one

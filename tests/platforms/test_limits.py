@@ -65,7 +65,9 @@ def test_the_plain_output_lists_the_limits_and_the_warning(cli, machine):
     result = cli("platform")
     assert result.code == 0
     assert "limits.free_gpu" in result.stdout and "limits.internet" in result.stdout
-    assert "warning: Baidu AI Studio has no free GPU: GPU environments (V100, T4) cost 算力点" in " ".join(result.stdout.split())
+    assert "warning: Baidu AI Studio has no free GPU: GPU environments (V100, T4) cost 算力点" in " ".join(
+        result.stdout.split()
+    )
 
 
 @pytest.mark.parametrize("name", ORDER)

@@ -75,8 +75,11 @@ def images(platform: str | None = None) -> list[PlatformImage]:
 
 
 def image(platform: str, variant: str | None = None) -> PlatformImage:
-    """The recorded image `platform`/`variant`; variant None: the platform's GPU image."""
+    """The recorded image `platform`/`variant`; variant None: the platform's GPU image, or its only one
+    (AI Studio's free environment is a CPU)."""
     of_platform = images(platform)
+    if variant is None and len(of_platform) == 1:
+        return of_platform[0]
     variant = variant or GPU
     for found in of_platform:
         if found.variant == variant:
