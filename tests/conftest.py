@@ -54,7 +54,10 @@ def project_copy(tmp_path) -> Path:
     return tmp_path
 
 
-SIGNAL_PREFIXES = ("KAGGLE", "COLAB", "DSW_", "PAI_", "HF_", "XDG_", "NVIDIA_", "MODELSCOPE", "WANDB", "AISTUDIO")
+SIGNAL_PREFIXES = (
+    *("KAGGLE", "COLAB", "DSW_", "PAI_", "HF_", "XDG_", "NVIDIA_", "MODELSCOPE", "WANDB", "AISTUDIO"),
+    "WSL",  # WSL_DISTRO_NAME, WSL_INTEROP: the test machine may itself be WSL
+)
 
 
 @pytest.fixture

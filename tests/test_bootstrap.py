@@ -270,3 +270,16 @@ def test_the_readme_names_every_package_the_bootstrap_adds(readme):
     section = text[text.index(heading) :].split("<!-- dlenv:platforms:start")[0]  # what it says it installs
     for name in sorted(extras_of_pyproject("lessons", "data")):
         assert f"`{name}`" in section, (readme, name)
+
+
+def test_the_bootstrap_warns_first_about_a_work_folder_on_a_windows_drive(machine, environ, matrix, monkeypatch):
+    monkeypatch.setattr(dlenv.bootstrap, "installed_versions", lambda: {"torch": "2.7.1"})
+    root = machine(WSL_DISTRO_NAME="Ubuntu-24.04")
+    (root / "mnt/c/Users/li/lessons").mkdir(parents=True)
+    monkeypatch.chdir(root / "mnt/c/Users/li/lessons")
+    report = run(matrix, install=False)
+    assert report.platform.name == "wsl" and environ["TORCH_HOME"] == str(machine.home / ".cache/dlenv/torch")
+    lines = summary(report).splitlines()
+    assert lines[0].startswith("dlenv on WSL (Windows Subsystem for Linux): work in ")
+    assert lines[1].startswith("set ")
+    assert lines[2].startswith(f"warning: {root}/mnt/c/Users/li/lessons is a Windows drive")

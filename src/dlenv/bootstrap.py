@@ -167,6 +167,7 @@ def run(
             raise unknown("lesson", name, names)
     platform = detect()
     report = BootstrapReport(platform)
+    report.warnings += platform.warnings  # said first: a slow work folder (WSL's /mnt/c) slows every lesson
     # Credentials first: their files are found through variables (HF_HOME) that the caches change next.
     for name in (c.name for c in CREDENTIALS if c.bootstrap):  # what the lessons' libraries read from the environment
         if name not in os.environ and (value := secret(name, platform.vault)):

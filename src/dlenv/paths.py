@@ -26,3 +26,11 @@ def host_path(path: str) -> Path:
     """An absolute path of the machine, re-rooted below DLENV_FS_ROOT when that is set (for tests)."""
     root = os.environ.get("DLENV_FS_ROOT")
     return Path(root) / path.lstrip("/") if root else Path(path)
+
+
+def machine_path(path: Path) -> str:
+    """The absolute path as the machine names it: below DLENV_FS_ROOT when that is set, what lies under it."""
+    root = os.environ.get("DLENV_FS_ROOT")
+    if root and path.is_relative_to(root):
+        return "/" + path.relative_to(root).as_posix()
+    return path.as_posix()

@@ -135,16 +135,32 @@ def _nested(cls: type) -> dict[str, type]:
     return found
 
 
+@cache
+def _nested_lists(cls: type) -> dict[str, type]:
+    """The fields of dataclass `cls` typed tuple[SomeDataclass, ...]: an array of tables."""
+    hints = typing.get_type_hints(cls)
+    found = {}
+    for f in dataclasses.fields(cls):
+        args = typing.get_args(hints[f.name]) if typing.get_origin(hints[f.name]) is tuple else ()
+        if args and dataclasses.is_dataclass(args[0]):
+            found[f.name] = args[0]
+    return found
+
+
 def construct(cls: type[T], data: dict[str, Any]) -> T:
     """An instance of dataclass `cls` from data that passed `validate(cls, ...)` before: tables become
-    the nested dataclasses, lists tuples; nothing is checked and pydantic is not imported."""
-    nested = _nested(cls)
-    return cls(
-        **{
-            key: construct(nested[key], value) if key in nested else tuple(value) if isinstance(value, list) else value
-            for key, value in data.items()
-        }
-    )
+    the nested dataclasses, arrays of tables tuples of them, lists tuples; nothing is checked and pydantic
+    is not imported."""
+    nested, lists = _nested(cls), _nested_lists(cls)
+
+    def build(key: str, value: Any) -> Any:
+        if key in nested:
+            return construct(nested[key], value)
+        if key in lists:
+            return tuple(construct(lists[key], item) for item in value)
+        return tuple(value) if isinstance(value, list) else value
+
+    return cls(**{key: build(key, value) for key, value in data.items()})
 
 
 def validated_once(kind: str, text: str, rules: Iterable[Path], check: Callable[[], T], build: Callable[[], T]) -> T:

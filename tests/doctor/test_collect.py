@@ -207,6 +207,7 @@ def wsl(tmp_path, monkeypatch):
     /proc/driver/nvidia."""
     root = tmp_path / "root"
     write(root / "dev" / "dxg")
+    write(root / "proc" / "version", "Linux version 5.15.167.4-microsoft-standard-WSL2 (root@f9c826d3017f) #1 SMP\n")
     smi = root / "usr" / "lib" / "wsl" / "lib" / "nvidia-smi"
     smi.parent.mkdir(parents=True)
     smi.write_text(
@@ -221,7 +222,7 @@ def wsl(tmp_path, monkeypatch):
 
 def test_wsl2_finds_the_gpu_through_dxg_and_the_wsl_nvidia_smi(wsl):
     probe = collect({})
-    assert probe.wsl_gpu and not probe.nvidia_devices
+    assert probe.wsl_gpu and not probe.nvidia_devices and probe.platform == "wsl"
     assert probe.driver_version == "566.36" and probe.cuda_driver == "12.7"
     assert probe.gpus == (Gpu(name="NVIDIA GeForce GTX 1650 Ti", compute_capability="7.5", memory_mib=4096),)
 
@@ -230,7 +231,7 @@ def test_a_docker_desktop_gpu_container_is_not_told_the_gpu_was_not_passed_in(ws
     write(wsl / ".dockerenv")
     monkeypatch.setenv("NVIDIA_VISIBLE_DEVICES", "all")
     probe = collect({})
-    assert probe.in_container and probe.gpu_expected and probe.wsl_gpu
+    assert probe.in_container and probe.gpu_expected and probe.wsl_gpu and probe.platform == "docker"
     result = cli("doctor", "--json")
     checks = {c["id"]: c for c in json.loads(result.stdout)["checks"]}
     assert checks["driver-present"]["status"] == "ok", checks["driver-present"]

@@ -97,6 +97,71 @@ def test_podman_counts_as_a_container(machine):
     assert detect().name == "docker"
 
 
+WSL2_KERNEL = "Linux version 5.15.167.4-microsoft-standard-WSL2 (root@f9c826d3017f) (gcc (GCC) 11.2.0) #1 SMP"
+WSL1_KERNEL = "Linux version 4.4.0-19041-Microsoft (Microsoft@Microsoft.com) (gcc version 5.4.0 (GCC) ) #1237-Microsoft"
+
+
+def write(root: Path, path: str, text: str) -> None:
+    (root / path.lstrip("/")).parent.mkdir(parents=True, exist_ok=True)
+    (root / path.lstrip("/")).write_text(text, encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "paths, env, kernel",
+    [
+        ([], {"WSL_DISTRO_NAME": "Ubuntu-24.04"}, None),  # a terminal in the distribution
+        (["/proc/sys/fs/binfmt_misc/WSLInterop"], {}, None),  # over ssh: no WSL_DISTRO_NAME
+        ([], {}, WSL2_KERNEL),  # interop switched off in /etc/wsl.conf, a systemd service
+        ([], {}, WSL1_KERNEL),
+    ],
+)  # fmt: skip
+def test_wsl_from_any_of_its_signals_works_here_and_caches_on_the_linux_side(machine, paths, env, kernel):
+    root = machine(*paths, **env)
+    if kernel:
+        write(root, "/proc/version", kernel)
+    found = detect()
+    assert found.name == "wsl" and found.limits is None
+    assert found.work_dir == found.persistent_dir == str(machine.cwd)
+    assert found.cache_dir == str(machine.home / ".cache/dlenv")
+    assert found.warnings == ()  # the sandbox's folder is no Windows drive
+
+
+def test_a_plain_linux_kernel_is_not_wsl(machine):
+    write(machine(), "/proc/version", "Linux version 6.1.0-18-amd64 (debian-kernel@lists.debian.org) #1 SMP Debian")
+    assert detect().name == "local"
+
+
+def test_docker_desktops_container_on_wsl2s_kernel_is_docker(machine):
+    root = machine("/.dockerenv", "/workspace/", "/dev/dxg")
+    write(root, "/proc/version", WSL2_KERNEL)
+    found = detect()
+    assert found.name == "docker" and found.work_dir == str(root / "workspace") and found.warnings == ()
+
+
+@pytest.mark.parametrize("drive", ["c", "D"])
+def test_wsl_warns_when_the_work_folder_is_on_a_windows_drive(machine, monkeypatch, cli, drive):
+    root = machine(WSL_DISTRO_NAME="Ubuntu")
+    lesson = root / "mnt" / drive / "Users" / "li" / "dl-lessons"
+    lesson.mkdir(parents=True)
+    monkeypatch.chdir(lesson)
+    found = detect()
+    assert found.work_dir == str(lesson) and found.cache_dir == str(machine.home / ".cache/dlenv")
+    (warning,) = found.warnings
+    assert warning.startswith(f"{lesson} is a Windows drive seen from WSL")
+    assert warning.endswith(f"cp -r {lesson} ~/ && cd ~/dl-lessons")
+    result = cli("platform")
+    assert result.code == 0 and "warning: " + " ".join(warning.split()) in " ".join(result.stdout.split())
+    assert json.loads(cli("platform", "--json").stdout)["warnings"] == [warning]
+
+
+@pytest.mark.parametrize("folder", ["mnt/wsl/shared", "mnt/data", "home/li/mnt/c"])
+def test_wsl_keeps_quiet_about_linux_folders_named_like_drives(machine, monkeypatch, folder):
+    root = machine(WSL_DISTRO_NAME="Ubuntu")
+    (root / folder).mkdir(parents=True)
+    monkeypatch.chdir(root / folder)
+    assert detect().warnings == ()
+
+
 def test_local_laptop_with_kaggle_credentials_is_local(machine):
     machine(KAGGLE_USERNAME="alice", KAGGLE_KEY="s3cr3t")
     found = detect()
@@ -121,6 +186,7 @@ def test_platform_json_lists_secret_names_never_values(machine, cli):
     assert result.code == 0
     data = json.loads(result.stdout)
     keys = {"name", "title", "input_dir", "work_dir", "persistent_dir", "cache_dir", "has_gpu", "secrets", "limits"}
+    keys.add("warnings")
     assert set(data) == keys
     assert data["name"] == "colab" and data["secrets"] == ["HF_TOKEN", "WANDB_API_KEY"]
     assert "topsecret" not in result.stdout + result.stderr

@@ -30,7 +30,7 @@ ImageOption = Annotated[
 
 
 def platform(ctx: typer.Context, as_json: JsonFlag = False, image: ImageOption = None) -> None:
-    """Say which platform this is (Kaggle, Colab, AI Studio, DSW, Docker, local) and where things go."""
+    """Say which platform this is (Kaggle, Colab, AI Studio, DSW, Docker, WSL, local) and where things go."""
     if image is not None:
         from dlenv.platforms.image_plan import image_plan
 
@@ -43,12 +43,14 @@ def platform(ctx: typer.Context, as_json: JsonFlag = False, image: ImageOption =
 
 def _show_platform(found: Platform) -> None:
     data = found.as_json()
-    limits = data.pop("limits")
+    limits, warnings = data.pop("limits"), data.pop("warnings")
     out().print(fields(data))
+    for warning in warnings:
+        out().print(f"warning: {warning}", markup=False)
     if limits is not None:
-        warnings = limits.pop("warnings")
+        limit_warnings = limits.pop("warnings")
         out().print(fields({f"limits.{key}": value for key, value in limits.items()}))
-        for warning in warnings:
+        for warning in limit_warnings:
             out().print(f"warning: {warning}", markup=False)
 
 

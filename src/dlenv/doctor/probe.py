@@ -28,7 +28,7 @@ from dlenv.versions import (
 
 Library = Annotated[str, Pattern(r"^\d{3}$")]
 Flag = Annotated[bool, Strict()]
-PlatformName = Literal["kaggle", "colab", "aistudio", "dsw", "docker", "local"]
+PlatformName = Literal["kaggle", "colab", "aistudio", "dsw", "docker", "wsl", "local"]
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Where am I running? Kaggle, Colab, AI Studio, PAI-DSW, Docker or a local machine — and where do
+"""Where am I running? Kaggle, Colab, AI Studio, PAI-DSW, Docker, WSL or a local machine — and where do
 inputs, work, persistent files and caches go there.
 
     >>> import dlenv.platforms
@@ -11,12 +11,13 @@ Every absolute path the adapters look at is taken below DLENV_FS_ROOT when that 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from dlenv.paths import host_path
+from dlenv.paths import host_path, machine_path
 from dlenv.platforms.detect import detect_name
 from dlenv.platforms.profiles import Limits, Profile, profiles
 from dlenv.platforms.secrets import available, secret
@@ -48,10 +49,12 @@ class Platform:
     offline_fix: str
     install_target: str | None = None  # where pip installs persist, when site-packages does not (AI Studio)
     limits: Limits | None = None  # the free tier's session and weekly limits; none on one's own machine
+    warnings: tuple[str, ...] = ()  # where this runs works but hurts: a work folder on a Windows drive under WSL
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["secrets"] = list(self.secrets)
+        data["warnings"] = list(self.warnings)
         for private in ("vault", "mirror", "offline_fix", "install_target"):
             data.pop(private)
         if data["limits"] is not None:
@@ -110,6 +113,15 @@ def _resolve(profile: Profile) -> dict[str, str | None]:
     }
 
 
+def _work_dir_warnings(profile: Profile, work_dir: str) -> tuple[str, ...]:
+    where = machine_path(Path(work_dir))
+    return tuple(
+        warning.message.format(work_dir=work_dir, name=Path(work_dir).name)
+        for warning in profile.warnings
+        if re.search(warning.work_dir_matches, where)
+    )
+
+
 def has_gpu() -> bool:
     from dlenv.doctor.collect import nvidia_driver_loaded
 
@@ -119,10 +131,11 @@ def has_gpu() -> bool:
 def detect(env: Mapping[str, str] | None = None) -> Platform:
     """This machine's platform, its paths and the names of the secrets it holds."""
     profile = profiles()[detect_name(env)]
+    paths = _resolve(profile)
     return Platform(
         name=profile.name,
         title=profile.title,
-        **_resolve(profile),  # type: ignore[arg-type]
+        **paths,  # type: ignore[arg-type]
         has_gpu=has_gpu(),
         secrets=tuple(available()),
         vault=profile.secrets.vault,
@@ -130,6 +143,7 @@ def detect(env: Mapping[str, str] | None = None) -> Platform:
         offline_fix=profile.network.offline_fix,
         install_target=str(_path(profile.install.target)) if profile.install.target else None,
         limits=profile.limits,
+        warnings=_work_dir_warnings(profile, str(paths["work_dir"])),
     )
 
 

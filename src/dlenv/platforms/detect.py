@@ -17,6 +17,14 @@ def ipython_shell() -> str:
     return str(shell) if shell is not None else ""
 
 
+def _read(path: str) -> str:
+    """A small system file (/proc/version), or '' where there is none."""
+    try:
+        return host_path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
 def matches(detect: Detect, env: Mapping[str, str], shell: str) -> bool:
     if detect.always:
         return True
@@ -25,6 +33,8 @@ def matches(detect: Detect, env: Mapping[str, str], shell: str) -> bool:
     if any(env.get(name) is not None for name in detect.env_any):
         return True
     if any(host_path(path).exists() for path in detect.paths_any):
+        return True
+    if any(text.lower() in _read(path).lower() for path, text in detect.file_contains.items()):
         return True
     return bool(detect.ipython and detect.ipython in shell)
 

@@ -32,8 +32,9 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 # Detection order (platforms.md §0): signals leak between platforms — Kaggle's image carries Colab's
-# COLAB_RELEASE_TAG, Colab pre-creates /kaggle, both run in Docker — so the specific come first.
-ORDER = ("kaggle", "colab", "dsw", "aistudio", "docker", "local")
+# COLAB_RELEASE_TAG, Colab pre-creates /kaggle, both run in Docker — so the specific come first. A container
+# on WSL 2 (Docker Desktop) shares WSL's kernel, whose /proc/version names microsoft: docker before wsl.
+ORDER = ("kaggle", "colab", "dsw", "aistudio", "docker", "wsl", "local")
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class Detect:
     env_all: tuple[str, ...] = ()  # every one of these variables is set
     env_any: tuple[str, ...] = ()  # or any of these
     paths_any: tuple[str, ...] = ()  # or any of these paths exists
+    file_contains: dict[str, str] = field(default_factory=dict)  # or a file holds this text, in either case
     ipython: str | None = None  # or the IPython shell's repr contains this
     always: Annotated[bool, Strict()] = False  # the fallback
 
@@ -55,6 +57,15 @@ class Paths:
     persistent_dir: str | None = None  # reported when it exists (a mounted Drive, say)
     cache_on_persistent: Annotated[bool, Strict()] = False  # put caches on persistent_dir when it is there
     runs_on_persistent: Annotated[bool, Strict()] = False  # `dlenv run` writes to persistent_dir/runs by default
+
+
+@dataclass(frozen=True)
+class WorkDirWarning:
+    """Said when the work folder, as the machine names it, matches: a place that works but hurts (/mnt/c on WSL)."""
+
+    __pydantic_config__ = FORBID_EXTRA
+    work_dir_matches: str  # a regular expression, searched in the absolute path
+    message: str  # may name {work_dir} and {name}, its last part
 
 
 @dataclass(frozen=True)
@@ -109,6 +120,7 @@ class Profile:
     mirrors: Mirrors = field(default_factory=Mirrors)
     install: Install = field(default_factory=Install)
     limits: Limits | None = None  # none on a machine of one's own
+    warnings: tuple[WorkDirWarning, ...] = ()
 
 
 def profiles_dir() -> Path:
