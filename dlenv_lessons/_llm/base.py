@@ -56,7 +56,7 @@ def pretrained_base(
     matching one is there); its tokenizer knows every task's words, so later tasks need no new tokens."""
     recipe = {"shape": asdict(shape), "tasks": list(base_tasks), "steps": steps, "batch": batch_size, "lr": lr}
     recipe.update(seed=seed, schedule=SCHEDULE)
-    if (folder / RECIPE).is_file() and json.loads((folder / RECIPE).read_text()) == recipe:
+    if (folder / RECIPE).is_file() and json.loads((folder / RECIPE).read_text(encoding="utf-8")) == recipe:
         return folder
     torch.manual_seed(seed)
     tokenizer = word_tokenizer(tasks.vocabulary())
@@ -78,7 +78,7 @@ def pretrained_base(
     shutil.rmtree(partial, ignore_errors=True)
     model.save_pretrained(partial)
     tokenizer.save_pretrained(partial)
-    (partial / RECIPE).write_text(json.dumps(recipe, indent=2) + "\n")
+    (partial / RECIPE).write_text(json.dumps(recipe, indent=2) + "\n", encoding="utf-8")
     shutil.rmtree(folder, ignore_errors=True)
     partial.rename(folder)
     return folder

@@ -139,7 +139,7 @@ def cifar10_kaggle(folder: Path, size: int | None = None) -> Images:
         )
     if not images.is_dir():
         _unpack_7z(folder / "train.7z", folder)
-    with labels_file.open(newline="") as f:
+    with labels_file.open(newline="", encoding="utf-8") as f:
         rows = [(row["id"], row["label"]) for row in csv.DictReader(f)]
     classes = sorted({label for _, label in rows})
     index = {name: i for i, name in enumerate(classes)}

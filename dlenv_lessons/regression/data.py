@@ -43,7 +43,7 @@ def california(folder: str | None = None) -> tuple[torch.Tensor, ...]:
 
         folder = str(fetch(CALIFORNIA).path)
     rows = []
-    with (Path(folder) / "housing.csv").open(newline="") as f:
+    with (Path(folder) / "housing.csv").open(newline="", encoding="utf-8") as f:
         for record in csv.DictReader(f):
             if all(record[name] for name in (*CALIFORNIA_FEATURES, CALIFORNIA_TARGET)):  # 207 rows lack bedrooms
                 rows.append([float(record[name]) for name in (*CALIFORNIA_FEATURES, CALIFORNIA_TARGET)])

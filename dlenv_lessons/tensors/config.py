@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from dlenv.runner.config import require
 
@@ -12,6 +13,9 @@ class Config:
     samples: int = 256
     batch_size: int = 32
     workers: int = 2
+    # How worker processes start. "default": fork on Linux; spawn on Windows and macOS, which start each
+    # worker as a fresh Python that imports the dataset and collate_fn anew. spawn tries that here.
+    start_method: Literal["default", "spawn", "fork", "forkserver"] = "default"
     steps: int = 300
     lr: float = 0.1
 

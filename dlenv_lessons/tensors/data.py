@@ -32,7 +32,7 @@ def write_files(folder: Path, n: int, seed: int = 0) -> Path:
             folder / "images" / f"{i}.png", np.full((8, 8), (x[i] + 1) / 2), cmap="gray", vmin=0, vmax=1
         )
     partial = table.with_suffix(".partial")
-    with partial.open("w", newline="") as f:
+    with partial.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(["id", "x", "y"])
         writer.writerows([i, f"{x[i]:.6f}", f"{y[i]:.6f}"] for i in range(n))
@@ -44,7 +44,7 @@ class CsvImageDataset(Dataset):
     """Sample i = (its id, the CSV's x and y, its image as a 1×8×8 tensor) — read lazily, in __getitem__."""
 
     def __init__(self, table: Path) -> None:
-        with table.open(newline="") as f:
+        with table.open(newline="", encoding="utf-8") as f:
             self.rows = [(int(r["id"]), float(r["x"]), float(r["y"])) for r in csv.DictReader(f)]
         self.images = table.parent / "images"
 

@@ -7,6 +7,7 @@ decide whether that is right."""
 from __future__ import annotations
 
 import itertools
+import multiprocessing
 import time
 
 import torch
@@ -32,9 +33,17 @@ def basics() -> dict[str, object]:
     }
 
 
-def one_epoch(dataset: CsvImageDataset, batch_size: int, workers: int) -> dict[str, object]:
-    """A pass with worker processes: which samples came back, in which order, in batches of which shape."""
-    loader = DataLoader(dataset, batch_size=batch_size, num_workers=workers, collate_fn=collate)
+def one_epoch(dataset: CsvImageDataset, batch_size: int, workers: int, start_method: str) -> dict[str, object]:
+    """A pass with worker processes: which samples came back, in which order, in batches of which shape.
+
+    Under spawn (Windows' only way) each worker is a new Python: it gets the dataset and collate_fn by
+    pickling, so both are defined at the top of an importable module (data.py), never as a lambda, a
+    function inside a function, or a class in a notebook cell; a script guards its start with
+    `if __name__ == "__main__":`, since each worker imports the script again."""
+    context = None if start_method == "default" or workers == 0 else start_method
+    loader = DataLoader(
+        dataset, batch_size=batch_size, num_workers=workers, collate_fn=collate, multiprocessing_context=context
+    )
     seen, image_shapes, x_shapes = [], [], []
     for batch in loader:
         seen += batch["id"].tolist()
@@ -49,13 +58,14 @@ def one_epoch(dataset: CsvImageDataset, batch_size: int, workers: int) -> dict[s
         "x_batch_shape": x_shapes[0],
         "last_image_batch_shape": image_shapes[-1],  # smaller when the batch size does not divide the samples
         "workers": workers,
+        "start_method": (context or multiprocessing.get_start_method()) if workers else "none",
     }
 
 
 def train(ctx: Context, cfg: Config) -> Result:
     seed_everything(ctx.seed)
     dataset = CsvImageDataset(write_files(ctx.out / "files", cfg.samples))
-    measured = {**basics(), **one_epoch(dataset, cfg.batch_size, cfg.workers)}
+    measured = {**basics(), **one_epoch(dataset, cfg.batch_size, cfg.workers, cfg.start_method)}
     x = torch.tensor([row[1] for row in dataset.rows])
     y = torch.tensor([row[2] for row in dataset.rows])
     slope, intercept = torch.zeros((), requires_grad=True), torch.zeros((), requires_grad=True)

@@ -69,7 +69,7 @@ def census(folder: str | None = None) -> Table:
         from dlenv.datasets import fetch
 
         folder = str(fetch(CENSUS).path)
-    with (Path(folder) / "adult.csv").open(newline="") as f:
+    with (Path(folder) / "adult.csv").open(newline="", encoding="utf-8") as f:
         records = list(csv.DictReader(f))
     vocabularies = {c: {v: i for i, v in enumerate(sorted({r[c] for r in records}))} for c in CENSUS_CATEGORICAL}
     categorical = np.array([[vocabularies[c][r[c]] for c in CENSUS_CATEGORICAL] for r in records])
