@@ -482,3 +482,20 @@ def test_the_cu118_image_on_an_r450_to_r515_driver_fails_with_the_reason(judge):
     # the R470 branch is admitted
     r470 = dataclasses.replace(container, driver_version="470.256.02", cuda_driver="11.4")
     assert judge("matrix-row", r470, row="cu118").status == "warn"
+
+
+def test_bitsandbytes_before_048_on_volta_with_the_cuda_128_library_says_it_is_unverified(judge):
+    v100 = Gpu(name="Tesla V100-SXM2-16GB", compute_capability="7.0", memory_mib=16384)
+    probe = gpu_machine(v100, driver="570.86.15", cuda_driver="12.8", torch=TORCH_CU128,
+                        bitsandbytes=BitsandbytesInfo(version="0.46.1"))  # fmt: skip
+    status, message, fix = judge("bitsandbytes-gpu", probe)
+    assert status == "warn" and "may carry no code for Tesla V100-SXM2-16GB (sm_70)" in message
+    assert "0.46.1 is not verified" in message and fix == "pip install -U 'bitsandbytes>=0.48'"
+    newer = dataclasses.replace(probe, packages=Packages(torch=TORCH_CU128, bitsandbytes=BitsandbytesInfo("0.50.2")))
+    assert "not verified" not in judge("bitsandbytes-gpu", newer).message
+
+
+def test_tensorflow_before_218_says_its_kernel_list_was_not_checked(judge):
+    probe = gpu_machine(tensorflow=TensorflowInfo(version="2.17.1", cuda="12.3", cudnn="8"))
+    status, message, _ = judge("tensorflow-cudnn", probe)
+    assert status == "ok" and "its kernel list is not recorded before 2.18, so not checked" in message

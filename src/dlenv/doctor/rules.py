@@ -334,10 +334,16 @@ def tensorflow_cudnn(ctx: RuleContext) -> Verdict:
             "run the Keras lessons with --device cpu: no TensorFlow release has kernels for this GPU yet "
             "(tensorflow/tensorflow#97387)",
         )
-    return ok(
-        f"TensorFlow {tf.version} (CUDA {tf.cuda}, cuDNN {cudnn or '?'}) has kernels "
-        "for " + ", ".join(_gpu_label(g) for g in _distinct_gpus(probe))
-    )
+    gpus = ", ".join(_gpu_label(g) for g in _distinct_gpus(probe))
+    if not (release and release.arch):  # facts/tensorflow.toml records the kernel list from 2.18 on only
+        return ok(
+            f"TensorFlow {tf.version} (CUDA {tf.cuda}, cuDNN {cudnn or '?'}) supports {gpus} by its cuDNN; "
+            "its kernel list is not recorded before 2.18, so not checked"
+        )
+    return ok(f"TensorFlow {tf.version} (CUDA {tf.cuda}, cuDNN {cudnn or '?'}) has kernels for {gpus}")
+
+
+UNVERIFIED_CUDA128_BELOW = "7.5"  # bitsandbytes < 0.48: its 12.8 library's lowest GPU is not verified below this
 
 
 @rule("bitsandbytes-gpu")
@@ -367,6 +373,15 @@ def bitsandbytes_gpu(ctx: RuleContext) -> Verdict:
             f"libbitsandbytes_cuda{library}.so has no kernels below compute capability {floor}: "
             f"{', '.join(map(_gpu_label, too_old))} cannot run 4-bit (QLoRA)",
             _recommended_fix(ctx, "run QLoRA on the CPU backend (bitsandbytes >= 0.48)"),
+        )
+    unverified = [g for g in _distinct_gpus(probe) if _below(g.compute_capability, UNVERIFIED_CUDA128_BELOW)]
+    if library == "128" and version_tuple(release.since) < version_tuple("0.48.0") and unverified:
+        # facts/bitsandbytes.toml: from 0.48 the 12.8 library starts at sm_70; 0.46.x's started at sm_75, and
+        # the releases around it are not verified
+        return warn(
+            f"bitsandbytes {bnb.version}'s libbitsandbytes_cuda128.so may carry no code for "
+            f"{', '.join(map(_gpu_label, unverified))}: 0.46.x's began at sm_75, and {bnb.version} is not verified",
+            upgrade,
         )
     no_int8 = [g for g in _distinct_gpus(probe) if _below(g.compute_capability, int8)]
     if no_int8:
