@@ -57,3 +57,18 @@ def imports_pydantic(*args: str, cache: Path) -> bool:
     env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     return run.stdout.strip() == "True"
+
+
+# What the Windows CI job (tests-windows in .github/workflows/ci.yml) cannot do, each with its reason: a test
+# that needs it is skipped there, by name, never silently passed.
+ON_WINDOWS = sys.platform == "win32"
+NO_POSIX_SIGNALS = "Windows has no SIGKILL, and its SIGTERM ends a process without running Python's handler"
+NO_SHELL_SCRIPTS = "the stand-in is a #!/bin/sh script: Windows runs .exe and .bat files, not shebang lines"
+NO_POSIX_MODES = "Windows has no POSIX file modes (0600): access to a file is by its ACL"
+
+
+def posix_only(reason: str):  # a pytest mark
+    """Mark a test that needs a POSIX machine; skipped on Windows with `reason`."""
+    import pytest
+
+    return pytest.mark.skipif(ON_WINDOWS, reason=reason)

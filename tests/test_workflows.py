@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from support import ROOT
+from support import ROOT, posix_only
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 
@@ -53,6 +53,12 @@ def test_ci_runs_lint_the_test_suite_and_the_cpu_rows_smoke_runs():
         assert command in commands
 
 
+def test_ci_runs_the_test_suite_on_windows_too():
+    job = load("ci.yml")["jobs"]["tests-windows"]
+    assert job["runs-on"] == "windows-latest"
+    assert any(step.get("run", "").startswith("nox -s tests") for step in job["steps"])
+
+
 def test_the_gpu_workflow_runs_gpu_tests_on_a_gpu_runner_by_hand_and_weekly_and_uploads_the_results():
     workflow = load("gpu.yml")
     assert set(workflow["on"]) == {"workflow_dispatch", "schedule"}
@@ -64,6 +70,7 @@ def test_the_gpu_workflow_runs_gpu_tests_on_a_gpu_runner_by_hand_and_weekly_and_
     assert upload["with"]["path"].split() == ["benchmarks/*/cuda/", "benchmarks/report/"]
 
 
+@posix_only("the step is a bash script that runs on ubuntu-latest")
 def test_the_images_workflow_builds_and_runs_every_rows_image_and_pushes_only_on_tags(matrix, tmp_path):
     workflow = load("images.yml")
     assert set(workflow["on"]["push"]) == {"tags"}

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import NO_SHELL_SCRIPTS, ON_WINDOWS
 
 from dlenv.bundle import kaggle as upload_module
 from dlenv.bundle.manifest import MANIFEST
@@ -42,6 +43,8 @@ if args[:2] == ["datasets", "version"]:
 @pytest.fixture
 def stand_in(machine, tmp_path, monkeypatch):
     """The stand-in CLI on PATH, a token in the environment; returns the calls it recorded."""
+    if ON_WINDOWS:
+        pytest.skip(NO_SHELL_SCRIPTS)
     folder = tmp_path / "bin"
     folder.mkdir()
     cli = folder / "kaggle"

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from httpserver import FileServer
+from support import NO_POSIX_SIGNALS, posix_only
 
 from dlenv.datasets import fetch
 from dlenv.datasets.download import Offline, download
@@ -81,6 +82,7 @@ def test_server_dying_mid_download_leaves_no_partial_file_and_a_rerun_resumes(lo
     assert server.requests[-1]["Range"] == f"bytes={len(PAYLOAD) // 2}-"
 
 
+@posix_only(NO_POSIX_SIGNALS)
 def test_killed_client_leaves_no_partial_file_and_a_retry_completes(local, server, tmp_path):
     server.modes.extend(["slow"])
     target = tmp_path / "out" / "corpus.bin"

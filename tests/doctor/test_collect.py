@@ -9,6 +9,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from support import NO_SHELL_SCRIPTS, ON_WINDOWS
 
 from dlenv.doctor import collect as collect_module
 from dlenv.doctor.collect import collect, parse_nvidia_smi, read_constants
@@ -41,6 +42,8 @@ def dist_info(site: Path, name: str, version: str) -> None:
 @pytest.fixture
 def machine(tmp_path, monkeypatch):
     """A Kaggle-like container with a P100, torch 2.7.1 (CUDA 12.6), TensorFlow 2.20 and bitsandbytes 0.50.2."""
+    if ON_WINDOWS:
+        pytest.skip(NO_SHELL_SCRIPTS)
     root, site, bin_dir = tmp_path / "root", tmp_path / "site", tmp_path / "bin"
     write(root / ".dockerenv")
     write(root / "dev" / "nvidia0")
@@ -205,6 +208,8 @@ WSL_SMI_XML = """<?xml version="1.0" ?>
 def wsl(tmp_path, monkeypatch):
     """WSL2 (or a Docker Desktop GPU container): /dev/dxg, nvidia-smi only in /usr/lib/wsl/lib, and no
     /proc/driver/nvidia."""
+    if ON_WINDOWS:
+        pytest.skip(NO_SHELL_SCRIPTS)
     root = tmp_path / "root"
     write(root / "dev" / "dxg")
     write(root / "proc" / "version", "Linux version 5.15.167.4-microsoft-standard-WSL2 (root@f9c826d3017f) #1 SMP\n")

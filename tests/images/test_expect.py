@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 import pytest
-from support import ROOT
+from support import NO_SHELL_SCRIPTS, ROOT, posix_only
 
 from dlenv.errors import DlenvError
 from dlenv.images import expect
@@ -129,6 +129,7 @@ def test_the_image_holds_the_smoke_lesson_to_the_test_suites_bar():
 
 
 @pytest.mark.slow
+@posix_only(NO_SHELL_SCRIPTS)
 def test_the_smoke_command_runs_the_lesson_and_prints_its_metrics(matrix, tmp_path):
     pytest.importorskip("torch")
     pytest.importorskip("sklearn")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from smoke_bars import LEARNS, failed
-from support import TEST_DEVICE, dlenv_run, metrics
+from support import NO_POSIX_SIGNALS, TEST_DEVICE, dlenv_run, metrics, posix_only
 
 from dlenv.runner.frameworks import TORCH, installed, lesson_framework, lesson_needs
 
@@ -55,6 +55,7 @@ def wait_for_checkpoint(folder: Path, at_least: int, timeout: float = 120) -> No
 
 
 @needs_torch
+@posix_only(NO_POSIX_SIGNALS)
 def test_a_run_killed_mid_training_resumes_to_the_same_result(tmp_path):
     args = ["classification", "--steps", "400", "--checkpoint-every", "20", "--seed", "1"]
     dlenv_run(*args, out=tmp_path / "whole")
@@ -77,6 +78,7 @@ def test_a_run_killed_mid_training_resumes_to_the_same_result(tmp_path):
 
 
 @needs_torch
+@posix_only(NO_POSIX_SIGNALS)
 def test_sigterm_saves_a_checkpoint_and_resume_finishes(tmp_path):
     out = tmp_path / "run"
     args = ["classification", "--steps", "2000", "--checkpoint-every", "1000"]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from support import dlenv_run, metrics
+from support import NO_POSIX_SIGNALS, dlenv_run, metrics, posix_only
 
 from dlenv.runner.frameworks import TENSORFLOW, installed
 
@@ -87,6 +87,7 @@ def early_stopped(tmp_path_factory):
     return report
 
 
+@posix_only(NO_POSIX_SIGNALS)
 def test_a_keras_run_killed_mid_training_resumes_to_the_same_result(early_stopped, tmp_path):
     args = [*EARLY_STOPPED, "--checkpoint-every", "2"]
     whole = early_stopped
@@ -115,6 +116,7 @@ def test_a_resumed_keras_run_remembers_what_early_stopping_saw(early_stopped, tm
     assert (resumed["steps"], resumed["metrics"]) == (early_stopped["steps"], early_stopped["metrics"])
 
 
+@posix_only(NO_POSIX_SIGNALS)
 def test_sigterm_stops_a_keras_run_at_an_epoch_end_with_a_checkpoint_and_resume_finishes(tmp_path):
     out = tmp_path / "run"
     args = ["tf_dnn", "--steps", "15", "--checkpoint-every", "1", "--set", "patience=100"]

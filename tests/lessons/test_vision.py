@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from support import dlenv_run, metrics
+from support import NO_POSIX_SIGNALS, dlenv_run, metrics, posix_only
 
 from dlenv.errors import DlenvError
 
@@ -253,6 +253,7 @@ def wait_for(path_glob: Path, pattern: str, timeout: float = 240) -> None:
     raise AssertionError(f"nothing matched {path_glob}/{pattern}")
 
 
+@posix_only(NO_POSIX_SIGNALS)
 def test_a_cnn_run_killed_in_its_second_variant_resumes_to_the_same_result(tmp_path):
     args = ["cnn", "--set", "variants=separable,batchnorm", "--set", "train_images=300", "--set", "val_images=100",
             "--set", "test_images=100", "--set", "augment_images=0", "--steps", "40", "--set", "validate_every=10",

@@ -9,7 +9,7 @@ import sys
 import types
 
 import pytest
-from support import ROOT
+from support import NO_POSIX_MODES, ROOT, posix_only
 
 from dlenv.platforms.secrets import CREDENTIALS, available, kaggle_credentials_source, secret
 from dlenv.render import markers
@@ -55,6 +55,7 @@ def test_kaggle_credentials_follow_the_cli_order(machine, monkeypatch):
     assert kaggle_credentials_source() == "KAGGLE_API_TOKEN"
 
 
+@posix_only(NO_POSIX_MODES)
 def test_login_kaggle_writes_a_private_kaggle_json_and_never_prints_the_key(machine, cli, monkeypatch):
     machine()
     monkeypatch.setattr(sys, "stdin", io.StringIO("k3y-v4lue\n"))
@@ -68,6 +69,7 @@ def test_login_kaggle_writes_a_private_kaggle_json_and_never_prints_the_key(mach
     assert secret("KAGGLE_KEY") == "k3y-v4lue"
 
 
+@posix_only(NO_POSIX_MODES)
 def test_login_kaggle_honours_kaggle_config_dir_and_tokens(machine, cli, monkeypatch, tmp_path):
     machine()
     monkeypatch.setenv("KAGGLE_CONFIG_DIR", str(tmp_path / "cfg"))
