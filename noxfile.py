@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -30,6 +31,9 @@ nox.options.default_venv_backend = "venv"
 nox.options.sessions = ["lint", "tests"]
 
 ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT / "src"))  # dlenv's standard-library modules, without installing dlenv here
+from dlenv.torch_mirror import TORCH_INDEX_ENV, index_args, swap_requirements  # noqa: E402
+
 ROWS: dict[str, dict] = tomllib.loads((ROOT / "envs" / "matrix.toml").read_text(encoding="utf-8"))["rows"]
 SEPARATE_TF_ROWS = [name for name, row in ROWS.items() if row.get("tensorflow_env") == "separate"]
 
@@ -61,16 +65,43 @@ print(f"{name}, compute capability {cc}, torch {torch.__version__} (CUDA {torch.
 """
 
 
+# pip's own variable for a PyPI mirror (pip docs, "Configuration"); DLENV_TORCH_INDEX: PyTorch's wheels'
+MIRROR_VARIABLES = ("PIP_INDEX_URL", TORCH_INDEX_ENV)
+MIRROR_RETRIES = "5"  # pip's own default: a mirror far away drops connections now and then
+MIRROR_TIMEOUT_S = "60"  # a socket stalled this long is retried (pip's default: 15)
+
+
 # --- helpers --------------------------------------------------------------------------------------
 
 
+def pip_network(session: nox.Session) -> None:
+    """Without a mirror, fail fast on an index this machine cannot reach instead of retrying it for every
+    package; through a mirror (`eval "$(dlenv mirror cn)"`), retry, with a longer timeout."""
+    mirrored = any(os.environ.get(name) for name in MIRROR_VARIABLES)
+    session.env["PIP_RETRIES"] = MIRROR_RETRIES if mirrored else "0"
+    if mirrored:
+        session.env["PIP_TIMEOUT"] = MIRROR_TIMEOUT_S
+
+
+def mirrored_requirements(session: nox.Session, requirements: str, lines: list[str] | None = None) -> str:
+    """The requirements file pip should read: the rendered one, or, with DLENV_TORCH_INDEX set (or `lines`
+    given), a copy beside the venv with PyTorch's index pointed at the mirror."""
+    path = ROOT / requirements
+    if lines is None and not os.environ.get(TORCH_INDEX_ENV):
+        return str(path)
+    text = "\n".join(lines) + "\n" if lines is not None else path.read_text(encoding="utf-8")
+    # beside the venv: session.create_tmp() would also point TMPDIR (and so pytest's tmp_path) into the checkout
+    copy = Path(session.virtualenv.location) / path.name
+    copy.write_text(swap_requirements(text), encoding="utf-8")
+    return str(copy)
+
+
 def install_torch(session: nox.Session, row_name: str = "cpu", torchvision: bool = False) -> None:
-    """A row's torch (and its torchvision), from its index where it has one (an unpinned torch is a
-    multi-GB CUDA build), held to the row's constraints file."""
+    """A row's torch (and its torchvision), from its index (or its mirror) where it has one (an unpinned torch
+    is a multi-GB CUDA build), held to the row's constraints file."""
     row = ROWS[row_name]
-    # Fail fast on an index this machine cannot reach instead of retrying it for every package.
-    session.env["PIP_RETRIES"] = "0"
-    index = ["--extra-index-url", row["torch_index"]] if "torch_index" in row else []
+    pip_network(session)
+    index = index_args([row["torch_index"]]) if "torch_index" in row else []
     constraints = ["-c", str(ROOT / "envs" / "constraints" / f"{row_name}.txt")]
     session.install(f"torch=={row['torch']}", *([f"torchvision=={row['torchvision']}"] if torchvision else []),
                     *constraints, *index)  # fmt: skip
@@ -79,9 +110,9 @@ def install_torch(session: nox.Session, row_name: str = "cpu", torchvision: bool
 def install_row(session: nox.Session, row: str, tensorflow_env: bool = False) -> None:
     """The row's pinned environment: envs/requirements/<row>.txt, or <row>-tf.txt for its own TensorFlow."""
     requirements = f"envs/requirements/{row}{'-tf' if tensorflow_env else ''}.txt"
-    session.env["PIP_RETRIES"] = "0"  # an unreachable index fails at once instead of after retries
+    pip_network(session)
     try:
-        session.install("-r", requirements)
+        session.install("-r", mirrored_requirements(session, requirements))
     except CommandFailed:
         index = ROWS[row].get("torch_index", "PyPI")
         session.error(f"row {row}: pip could not install {requirements} (torch from {index}); pip's reason is above")
@@ -96,12 +127,10 @@ def install_cpu_suite(session: nox.Session) -> None:
     built for the CUDA torch (it would not import here). The tests that need torchvision run in the
     `vision` session instead, over row cu130's matched pair, which PyPI serves and which runs on a CPU.
     """
-    session.env["PIP_RETRIES"] = "0"  # fail fast on an index this machine cannot reach
+    pip_network(session)
     lines = (ROOT / "envs" / "requirements" / "cpu.txt").read_text(encoding="utf-8").splitlines()
-    # beside the venv: session.create_tmp() would also point TMPDIR (and so pytest's tmp_path) into the checkout
-    requirements = Path(session.virtualenv.location) / "cpu-without-torchvision.txt"
-    requirements.write_text("\n".join(line for line in lines if not line.startswith(VISION_PACKAGES)) + "\n")
-    session.install("-r", str(requirements))
+    kept = [line for line in lines if not line.startswith(VISION_PACKAGES)]
+    session.install("-r", mirrored_requirements(session, "envs/requirements/cpu.txt", kept))
     session.install("-e", ".[dev,lessons,llm,data]")
 
 
@@ -180,7 +209,7 @@ def lesson_names() -> list[str]:
 
 def install_vision_pair(session: nox.Session) -> None:
     """Row VISION_ROW's torch and torchvision, chosen by its constraints file as a learner's install would be."""
-    session.env["PIP_RETRIES"] = "0"
+    pip_network(session)
     session.env["PIP_CONSTRAINT"] = str(ROOT / "envs" / "constraints" / f"{VISION_ROW}.txt")
     session.install("torch", "torchvision")  # the constraints pick the row's builds
 

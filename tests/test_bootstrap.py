@@ -27,13 +27,25 @@ def environ(monkeypatch):
     return os.environ
 
 
-def test_cn_mirror_points_pip_huggingface_and_modelscope_at_mainland_mirrors():
+def test_cn_mirror_points_pip_torch_huggingface_and_modelscope_at_mainland_mirrors():
     assert mirror_environment("cn") == {
         "PIP_INDEX_URL": "https://pypi.tuna.tsinghua.edu.cn/simple",
+        "DLENV_TORCH_INDEX": "https://mirrors.aliyun.com/pytorch-wheels",
         "HF_ENDPOINT": "https://hf-mirror.com",
         "MODELSCOPE_DOMAIN": "www.modelscope.cn",
+        "DLENV_BASE_REGISTRY": "docker.m.daocloud.io",
     }
     assert mirror_environment("none") == {}
+
+
+def test_bootstrap_with_the_cn_mirror_points_its_pip_at_the_torch_mirror(machine, environ, matrix):
+    machine()
+    environ.pop("DLENV_TORCH_INDEX", None)
+    report = run(matrix, mirror="cn", install=False)
+    assert environ["DLENV_TORCH_INDEX"] == report.environment["DLENV_TORCH_INDEX"]
+    plan = plan_install({}, None, matrix, matrix.row("cu118"))
+    command = plan.pip_command(Path("c.txt"))
+    assert "https://mirrors.aliyun.com/pytorch-wheels/cu118/" in command and "--extra-index-url" not in command
 
 
 def test_unknown_mirror_is_bad_input(cli, machine):

@@ -51,9 +51,11 @@ def test_dockerfile_starts_from_the_rows_base_image(matrix):
     for row in matrix.rows.values():
         lines = (ROOT / "docker" / row.name / "Dockerfile").read_text().splitlines()
         (base,) = [line.split()[1] for line in lines if line.startswith("FROM ")]
-        assert base == row.base_image
+        # the registry is a build argument (a mirror of Docker Hub), Docker Hub by default
+        assert "ARG BASE_REGISTRY=docker.io" in lines[: lines.index(f"FROM {base}")]
+        assert base == "${BASE_REGISTRY}/" + (row.base_image if "/" in row.base_image else f"library/{row.base_image}")
         if row.cuda:
-            assert base.startswith(f"nvidia/cuda:{row.cuda}.")
+            assert base.startswith(f"${{BASE_REGISTRY}}/nvidia/cuda:{row.cuda}.")
         assert "USER 1000:1000" in lines  # lessons never run as root
         assert f"COPY envs/requirements/{row.name}.txt /tmp/requirements.txt" in lines
 
@@ -181,3 +183,30 @@ def test_entrypoint_goes_on_to_dlenv_run_in_a_cpu_container(container):
     proc = container("no_such_lesson", "--smoke")
     assert "recommended row: cpu" in proc.stdout
     assert proc.returncode == 2 and proc.stderr.startswith("error: unknown lesson 'no_such_lesson'")
+
+
+def test_compose_passes_the_mirrors_to_every_build_and_defaults_to_the_canonical_hosts():
+    for service in compose_config({})["services"].values():
+        assert service["build"]["args"] == {
+            "BASE_REGISTRY": "docker.io", "PIP_INDEX_URL": "https://pypi.org/simple", "DLENV_TORCH_INDEX": ""
+        }  # fmt: skip
+    mirrored = {
+        "DLENV_BASE_REGISTRY": "docker.m.daocloud.io",
+        "PIP_INDEX_URL": "https://pypi.tuna.tsinghua.edu.cn/simple",
+        "DLENV_TORCH_INDEX": "https://mirrors.aliyun.com/pytorch-wheels",
+    }
+    for service in compose_config(mirrored)["services"].values():
+        assert service["build"]["args"] == {
+            "BASE_REGISTRY": "docker.m.daocloud.io",
+            "PIP_INDEX_URL": "https://pypi.tuna.tsinghua.edu.cn/simple",
+            "DLENV_TORCH_INDEX": "https://mirrors.aliyun.com/pytorch-wheels",
+        }
+
+
+def test_every_pip_step_of_the_images_reads_the_mirror_build_arguments(matrix):
+    for row in matrix.rows.values():
+        lines = (ROOT / "docker" / row.name / "Dockerfile").read_text().splitlines()
+        after_from = lines[next(i for i, line in enumerate(lines) if line.startswith("FROM ")) + 1 :]
+        assert after_from[:2] == ["ARG PIP_INDEX_URL=https://pypi.org/simple", "ARG DLENV_TORCH_INDEX="], row.name
+        installs = [i for i, line in enumerate(lines) if "-r /tmp/requirements" in line]
+        assert installs and all("torch_mirror.py /tmp/requirements" in lines[i - 1] for i in installs), row.name

@@ -37,6 +37,7 @@ from dlenv.mirrors import configured_pip_index, mirror_environment
 from dlenv.platforms import Platform, cache_environment, detect
 from dlenv.platforms.secrets import CREDENTIALS, secret
 from dlenv.requirements import constraints, environments, tensorflow_requirement
+from dlenv.torch_mirror import index_args
 
 # torch and the torchvision/torchaudio built for it: one build, kept or installed together (a torchvision
 # wheel requires its torch exactly: installing another one replaces the platform's torch)
@@ -60,7 +61,7 @@ class InstallPlan:
     target: Path | None = None  # pip installs here (--target), where the platform resets site-packages
 
     def pip_command(self, constraints_file: Path, requirements: tuple[str, ...] | None = None) -> list[str]:
-        extra = [arg for url in self.index_urls for arg in ("--extra-index-url", url)]
+        extra = index_args(self.index_urls)  # the row's torch index, or its mirror's folder (DLENV_TORCH_INDEX)
         wanted = self.requirements if requirements is None else requirements
         return [sys.executable, "-m", "pip", "install", "-c", str(constraints_file), *extra, *wanted]
 

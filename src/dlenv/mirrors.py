@@ -25,13 +25,19 @@ def mirrors() -> dict[str, dict[str, str]]:
 
 
 def mirror_environment(name: str) -> dict[str, str]:
-    """The variables that point pip, huggingface_hub and ModelScope at mirror `name` ('' or 'none': none)."""
+    """The variables that point pip, PyTorch's wheels, huggingface_hub, ModelScope and the images' base registry
+    at mirror `name` ('' or 'none': none)."""
     if name in ("", "none"):
         return {}
     table = mirrors()
     if name not in table:
         raise unknown("mirror", name, [*table, "none"])
     return {key: value for key, value in table[name].items() if key.isupper()}
+
+
+def mirror_variables() -> list[str]:
+    """Every variable some mirror sets: what `dlenv mirror none` unsets."""
+    return sorted({key for table in mirrors().values() for key in table if key.isupper()})
 
 
 # pip's configuration files, lowest priority first (pip's docs, "Configuration": site, user, legacy user);

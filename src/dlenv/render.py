@@ -62,7 +62,15 @@ def _kept(row: Row) -> str:
 def dockerfile(row: Row) -> str:
     envs = environments(row)
     tf_env = next((env for env in envs if env.suffix == "-tf"), None)
-    return _jinja.get_template("Dockerfile.j2").render(header=HEADER, row=row, tf_env=tf_env, summary=row.summary())
+    return _jinja.get_template("Dockerfile.j2").render(
+        header=HEADER, row=row, tf_env=tf_env, summary=row.summary(), base_image=docker_hub_path(row.base_image)
+    )
+
+
+def docker_hub_path(image: str) -> str:
+    """`image`'s path on Docker Hub, for FROM ${BASE_REGISTRY}/PATH: an official image's short name gains its
+    `library/` namespace (ubuntu:24.04 is docker.io/library/ubuntu:24.04; Docker's "docker image pull" reference)."""
+    return image if "/" in image else f"library/{image}"
 
 
 def compose_yaml(matrix: Matrix) -> str:

@@ -21,6 +21,7 @@ from dlenv.errors import FAILED, DlenvError
 from dlenv.facts import version_tuple
 from dlenv.matrix import Row
 from dlenv.requirements import Environment, environments
+from dlenv.torch_mirror import TORCH_INDEX_ENV, mirror_of
 
 PLATFORM = "x86_64-manylinux_2_28"  # what Docker images, Colab, Kaggle and DSW run
 CUDA_RUNTIME = re.compile(r"^nvidia-cuda-runtime(-cu(\d+))?$")
@@ -37,6 +38,11 @@ class Indexes:
     torch_index: str | None = None  # replaces the row's torch index: a mirror, or a folder of wheels
     find_links: tuple[str, ...] = ()  # folders of wheels
     no_index: bool = False  # only find_links: offline, as the tests run
+    torch_mirror: str | None = None  # a prefix standing in for download.pytorch.org/whl (DLENV_TORCH_INDEX)
+
+    def mirror_of(self, index_url: str) -> str | None:
+        """The torch mirror's folder for the row's torch index, if a mirror is set."""
+        return mirror_of(index_url, {TORCH_INDEX_ENV: self.torch_mirror or ""})
 
 
 @dataclass(frozen=True)
@@ -107,9 +113,14 @@ def compile_args(env: Environment, python: str, indexes: Indexes) -> list[str]:
         args += ["--default-index", indexes.index_url]
     for url in env.index_urls:
         replacement = indexes.torch_index or url
+        mirrored = None if indexes.torch_index else indexes.mirror_of(url)
         if Path(replacement).is_dir():  # a folder of wheels stands in for the index
             args += ["--find-links", replacement]
-        elif not indexes.no_index:
+        elif indexes.no_index:
+            continue
+        elif mirrored:  # the mirror's flat page of the build's wheels
+            args += ["--find-links", mirrored]
+        else:
             args += ["--index", replacement]
     for folder in indexes.find_links:
         args += ["--find-links", folder]
@@ -198,7 +209,7 @@ def compile_env(env: Environment, python: str, indexes: Indexes, uv: str) -> Out
         return Outcome(env.row.name, env.name, python, "conflict", conflict_line(stderr))
     if any(marker in stderr for marker in UNREACHABLE):
         # name the index, not the package page uv happened to ask for first
-        tried = [indexes.torch_index or url for url in env.index_urls] + [
+        tried = [indexes.torch_index or indexes.mirror_of(url) or url for url in env.index_urls] + [
             indexes.index_url or "https://pypi.org/simple"
         ]
         url = next((u for u in tried if u and u.rstrip("/") in stderr), "an index")

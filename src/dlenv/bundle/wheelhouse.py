@@ -23,6 +23,7 @@ from packaging.utils import canonicalize_name, parse_wheel_filename
 
 from dlenv.bootstrap import PLATFORM_OWNED
 from dlenv.errors import FAILED, DlenvError
+from dlenv.torch_mirror import index_args
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def pip_download(
         command = [sys.executable, "-m", "pip", "download", "--dest", str(dest), "--only-binary=:all:"]
         command += ["--python-version", python, "--implementation", "cp", "--abi", abi]
         command += [arg for tag in platform_tags for arg in ("--platform", tag)]
-        command += [arg for url in index_urls for arg in ("--extra-index-url", url)]
+        command += index_args(index_urls)  # the row's torch index, or its mirror's folder (DLENV_TORCH_INDEX)
         command += ["--constraint", str(constraints_file), "--progress-bar", "off", *requirements]
         proc = subprocess.run(command, capture_output=True, text=True, env=_pip_environment())
         if proc.returncode != 0:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -66,8 +67,16 @@ def matrix_check(
     rows: Annotated[list[str] | None, typer.Argument(help="Rows to check.", show_default=False)] = None,
     all_rows: Annotated[bool, typer.Option("--all", help="Check every row.")] = False,
     python: Annotated[str | None, typer.Option("--python", help="Only this Python (X.Y) of the row.")] = None,
-    index_url: Annotated[str | None, typer.Option("--index-url", help="A PyPI mirror to resolve against.")] = None,
-    torch_index: Annotated[str | None, typer.Option("--torch-index", help="A mirror of the row's torch index.")] = None,
+    index_url: Annotated[
+        str | None, typer.Option("--index-url", help="A PyPI mirror to resolve against; default: $PIP_INDEX_URL.")
+    ] = None,
+    torch_index: Annotated[
+        str | None,
+        typer.Option(
+            "--torch-index",
+            help="An index replacing the row's torch index; default: its folder under $DLENV_TORCH_INDEX, if set.",
+        ),
+    ] = None,
     find_links: Annotated[
         list[str] | None, typer.Option("--find-links", help="A folder of wheels (repeatable).")
     ] = None,
@@ -76,6 +85,7 @@ def matrix_check(
 ) -> None:
     """Prove with the uv resolver that each row's pins install together, per Python version (needs the network)."""
     from dlenv.resolve import Indexes, Resolution, check_row, uv_binary
+    from dlenv.torch_mirror import TORCH_INDEX_ENV
 
     matrix = Options.of(ctx).matrix()
     if all_rows == bool(rows):
@@ -85,7 +95,10 @@ def matrix_check(
         for row in selected:
             if python not in row.python:
                 raise DlenvError(f"python '{python}' is not one of row {row.name}'s versions ({', '.join(row.python)})")
-    indexes = Indexes(index_url, torch_index, tuple(find_links or ()), no_index)
+    # the mirror a shell set (`eval "$(dlenv mirror cn)"`) unless an option says otherwise
+    index_url = index_url or os.environ.get("PIP_INDEX_URL") or None
+    torch_mirror = None if torch_index else os.environ.get(TORCH_INDEX_ENV) or None
+    indexes = Indexes(index_url, torch_index, tuple(find_links or ()), no_index, torch_mirror)
     uv = uv_binary()
     outcomes = []
     for row in selected:
@@ -112,7 +125,8 @@ def render(
     ] = False,
     root_dir: Annotated[Path | None, typer.Option("--root", help="The dlenv checkout to render into.")] = None,
 ) -> None:
-    """Render requirements, conda specs, Dockerfiles, compose.yaml and the README tables from the matrix."""
+    """Render requirements, conda specs, Dockerfiles, compose.yaml and the README tables from the matrix, and the
+    READMEs' measured numbers from docs/measured/smoke.json."""
     from dlenv import render as renderer
 
     root_dir = root_dir or checkout_root()
@@ -121,8 +135,12 @@ def render(
     matrix = Options.of(ctx).matrix(default=root_dir / "envs" / "matrix.toml")
     if check:
         differ = renderer.stale(matrix, root_dir)
+        numbers = renderer.number_drift(root_dir, differ)
         for rel in differ:
-            sys.stderr.write(f"differs from envs/matrix.toml: {rel}\n")
+            for line in numbers.get(rel, []):
+                sys.stderr.write(f"differs from docs/measured/smoke.json: {line}\n")
+            if rel not in numbers:
+                sys.stderr.write(f"differs from envs/matrix.toml: {rel}\n")
         if differ:
             sys.stderr.write("hint: run `dlenv render` and commit the result\n")
             raise typer.Exit(FAILED)

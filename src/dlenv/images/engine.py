@@ -48,13 +48,29 @@ def connect(environ: Mapping[str, str] | None = None) -> Any:
     return client
 
 
+# The Dockerfiles' mirror build arguments and the variables they come from, as compose.yaml passes them
+# (`dlenv mirror NAME` sets the variables).
+MIRROR_BUILD_ARGS = {
+    "BASE_REGISTRY": "DLENV_BASE_REGISTRY",
+    "PIP_INDEX_URL": "PIP_INDEX_URL",
+    "DLENV_TORCH_INDEX": "DLENV_TORCH_INDEX",
+}
+
+
+def mirror_build_args(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The mirror build arguments this environment sets; the Dockerfiles' defaults stand for the rest."""
+    environ = os.environ if environ is None else environ
+    return {arg: environ[name] for arg, name in MIRROR_BUILD_ARGS.items() if environ.get(name)}
+
+
 def build_options(row: Row, root: Path) -> dict[str, Any]:
-    """The arguments of the SDK's low-level build for the row: its rendered Dockerfile, compose's tag."""
+    """The arguments of the SDK's low-level build for the row: its rendered Dockerfile, compose's tag, the mirrors."""
     return {
         "path": str(root),
         "dockerfile": f"docker/{row.name}/Dockerfile",
         "tag": image_tag(row),
         "labels": {"dlenv.row": row.name, "dlenv.torch": row.torch},
+        "buildargs": mirror_build_args(),
         "pull": True,  # a base tag NVIDIA rebuilt is picked up, not a stale local copy
         "rm": True,
         "forcerm": True,
