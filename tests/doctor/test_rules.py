@@ -79,6 +79,7 @@ def test_rules_are_registered_under_the_stable_ids_in_print_order():
         "python-supported",
         "torch-tf-coexist",
         "matrix-row",
+        "lessons-fit-gpu-memory",
     ]
 
 
@@ -499,3 +500,36 @@ def test_tensorflow_before_218_says_its_kernel_list_was_not_checked(judge):
     probe = gpu_machine(tensorflow=TensorflowInfo(version="2.17.1", cuda="12.3", cudnn="8"))
     status, message, _ = judge("tensorflow-cudnn", probe)
     assert status == "ok" and "its kernel list is not recorded before 2.18, so not checked" in message
+
+
+# --- lessons-fit-gpu-memory -----------------------------------------------------------------------
+
+
+def test_every_lesson_fits_the_4gb_gtx_1650_ti_at_its_defaults_and_smoke_settings(judge):
+    from dlenv.doctor.probe import load_probe
+    from dlenv.runner.memory import recorded_needs
+
+    status, message, fix = judge(
+        "lessons-fit-gpu-memory", load_probe(ROOT / "tests/fixtures/probes/wsl2-gtx1650ti.json")
+    )
+    largest = max(need["mib"] for by_setting in recorded_needs().values() for need in by_setting.values())
+    assert (status, fix) == ("ok", None)
+    assert "NVIDIA GeForce GTX 1650 Ti (4096 MiB)" in message and f"{largest} MiB)" in message
+
+
+def test_a_gpu_smaller_than_a_lessons_need_lists_the_lesson_and_the_setting(judge):
+    from dlenv.runner.memory import recorded_needs
+
+    lora = recorded_needs()["lora"]
+    small = Gpu("Small GPU", "7.5", memory_mib=lora["smoke"]["mib"] - 1)
+    status, message, fix = judge("lessons-fit-gpu-memory", dataclasses.replace(gpu_machine(), gpus=(small,)))
+    assert status == "warn"
+    assert f"lora (smoke {lora['smoke']['mib']} MiB, estimated)" in message
+    assert f"Small GPU ({small.memory_mib} MiB) is too small for" in message
+    assert "--device cpu" in fix and "dlenv run LESSON" in fix
+
+
+def test_no_gpu_or_no_known_memory_skips_the_fit(judge):
+    assert judge("lessons-fit-gpu-memory", cpu_machine()).status == "skip"
+    unknown = Gpu("Tesla T4", "7.5")
+    assert judge("lessons-fit-gpu-memory", dataclasses.replace(gpu_machine(), gpus=(unknown,))).status == "skip"

@@ -455,3 +455,37 @@ def matrix_row(ctx: RuleContext) -> Verdict:
     if ctx.row is not None:
         return row_verdict(ctx.row, ctx.probe, ctx.recommended.row)
     return ctx.recommended.verdict
+
+
+@rule("lessons-fit-gpu-memory")
+def lessons_fit_gpu_memory(ctx: RuleContext) -> Verdict:
+    """Each GPU's memory against every lesson's need at its defaults and at --smoke (dlenv_lessons/memory.toml)."""
+    from dlenv.runner.memory import recorded_needs
+
+    gpus = [g for g in _distinct_gpus(ctx.probe) if g.memory_mib]
+    if not gpus:
+        return skip("no GPU whose memory is known: lessons run on the CPU")
+    needs = recorded_needs()
+    problems = []
+    for gpu in gpus:
+        too_big = [
+            f"{lesson} ({label} {need['mib']} MiB, {need['basis']})"
+            for lesson, by_setting in needs.items()
+            for label, need in by_setting.items()
+            if need["mib"] > gpu.memory_mib
+        ]
+        if too_big:
+            problems.append(f"{gpu.name} ({gpu.memory_mib} MiB) is too small for " + ", ".join(too_big))
+    if problems:
+        return warn(
+            "; ".join(problems),
+            "run those lessons with --device cpu, or with smaller settings: `dlenv run LESSON` names the --set "
+            "that fits this GPU",
+        )
+    largest, by_setting = max(needs.items(), key=lambda item: max(n["mib"] for n in item[1].values()))
+    top = max(n["mib"] for n in by_setting.values())
+    return ok(
+        f"all {len(needs)} lessons with an estimate fit "
+        + ", ".join(f"{g.name} ({g.memory_mib} MiB)" for g in gpus)
+        + f" at their defaults and at --smoke (the largest: {largest}, {top} MiB)"
+    )

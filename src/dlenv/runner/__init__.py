@@ -122,6 +122,18 @@ def resolve_device(wanted: str, framework: str = TORCH) -> str:
     return "cpu"
 
 
+def require_gpu_fit(name: str, cfg: Any, wanted: str, device: str) -> None:
+    """Refuse a lesson bigger than the GPU it would run on; DLENV_GPU_MEMORY_MIB plans for a GPU of that
+    size (a share of one, or one this machine lacks). `--device cpu` never asks."""
+    from dlenv.runner import fit
+
+    if wanted == "cpu":
+        return
+    gpu_mib = fit.planned_gpu_memory_mib() or (fit.live_gpu_memory_mib() if device == "cuda" else None)
+    if gpu_mib is not None:
+        fit.require_fit(name, cfg, gpu_mib)
+
+
 def current_row() -> str | None:
     """The matrix row installed here: DLENV_ENV in dlenv's images, else the row whose torch is installed."""
     if os.environ.get(ROW_VARIABLE):
@@ -167,10 +179,12 @@ def run(name: str, options: RunOptions, progress: Any = None) -> tuple[Path, dic
     out = options.out or default_out(name)
     every = checkpoint_interval(options.checkpoint_every, steps)
     module = load_lesson(name)  # every setting checked: only now the framework loads
+    device = resolve_device(options.device, lesson_framework(name))
+    require_gpu_fit(name, cfg, options.device, device)
     ctx = Context(
         lesson=name,
         out=out,
-        device=resolve_device(options.device, lesson_framework(name)),
+        device=device,
         seed=options.seed,
         steps=steps,
         checkpoint_every=every,

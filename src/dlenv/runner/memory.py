@@ -1,0 +1,187 @@
+"""How much GPU memory a lesson needs at its peak: counted from the lesson's real model, never typed in.
+
+A lesson's `memory` module (dlenv_lessons/NAME/memory.py) says how it builds its model and one training
+batch from its config; this module counts. PyTorch models are built on the meta device, which gives every
+tensor its shape and dtype but allocates nothing, so even a 7B model is counted in a second on a laptop:
+
+    parameters    every distinct weight storage (tied embeddings once), in the dtype the lesson trains in
+    gradients     one per trainable parameter, same dtype
+    optimizer     Adam / AdamW keep two moments per trainable parameter (Kingma & Ba, 2015, Algorithm 1);
+                  plain SGD none
+    activations   what autograd saves for backward during one forward pass of one batch, counted with
+                  torch.autograd.graph.saved_tensors_hooks, each storage once, the weights left out
+    overhead      the CUDA context and the kernels it loads (CUDA_CONTEXT_MIB)
+
+Keras models are counted from model.count_params() and their layers' output shapes for one batch.
+Importing this module imports no framework; each counter imports its own.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Literal
+
+MIB = 2**20
+# The CUDA context and the kernels loaded into it, before any tensor: nvidia-smi shows about 780 MB for a
+# process that only initialised torch's CUDA (pytorch/pytorch#34323); since CUDA 11.7, lazy module loading
+# (CUDA_MODULE_LOADING=LAZY, torch's default) loads kernels as they are first used, leaving some 300-500 MiB
+# (https://docs.nvidia.com/cuda/cuda-c-programming-guide/index.html#lazy-loading). dlenv plans for 500.
+CUDA_CONTEXT_MIB = 500
+ADAM_MOMENTS = 2  # exp_avg and exp_avg_sq, each the size of the parameter (torch.optim.Adam's state)
+OPTIMIZER_STATES = {"adam": ADAM_MOMENTS, "adamw": ADAM_MOMENTS, "sgd": 0}
+Optimizer = Literal["adam", "adamw", "sgd"]
+Basis = Literal["estimated", "measured"]
+
+
+@dataclass(frozen=True)
+class Need:
+    """The GPU memory one training step of a lesson holds at its peak, in bytes, by what holds it."""
+
+    parameters: int
+    gradients: int
+    optimizer: int
+    activations: int
+    overhead: int = CUDA_CONTEXT_MIB * MIB
+    basis: Basis = "estimated"
+
+    @property
+    def total(self) -> int:
+        return self.parameters + self.gradients + self.optimizer + self.activations + self.overhead
+
+    @property
+    def mib(self) -> int:
+        return -(-self.total // MIB)  # rounded up: a plan should not come out a byte short
+
+    def __add__(self, other: Need) -> Need:
+        """Two models held at once (DPO's policy beside its frozen reference): one CUDA context."""
+        return Need(
+            self.parameters + other.parameters,
+            self.gradients + other.gradients,
+            self.optimizer + other.optimizer,
+            self.activations + other.activations,
+            max(self.overhead, other.overhead),
+            self.basis if self.basis == other.basis else "estimated",
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        parts = ("parameters", "gradients", "optimizer", "activations", "overhead")
+        return {"mib": self.mib, "basis": self.basis, **{p: -(-getattr(self, p) // MIB) for p in parts}}
+
+
+def _storage(tensor: Any) -> int:
+    """An id of the memory a tensor lives in: views and tied weights share it."""
+    return tensor.untyped_storage()._cdata
+
+
+def count_torch(
+    build: Callable[[], Any],
+    loss_of: Callable[[Any], Any],
+    optimizer: Optimizer = "adam",
+    frozen_dtype_bytes: Callable[[str, Any], int] | None = None,
+) -> Need:
+    """Build a model with `build()` on the meta device and count what one training step of it holds.
+
+    `loss_of(model)` runs one batch (its tensors made inside, so on the meta device too) and returns what
+    backward starts from. `frozen_dtype_bytes(name, parameter)`, when given, says how many bytes a frozen
+    parameter really takes (a 4-bit weight); the others take their dtype's size."""
+    import torch
+
+    with torch.device("meta"):
+        model = build()
+        weights: dict[int, int] = {}
+        trainable: dict[int, int] = {}
+        for name, parameter in model.named_parameters(remove_duplicate=False):
+            size = parameter.numel() * parameter.element_size()
+            if not parameter.requires_grad and frozen_dtype_bytes is not None:
+                size = frozen_dtype_bytes(name, parameter)
+            weights[_storage(parameter)] = size
+            if parameter.requires_grad:
+                trainable[_storage(parameter)] = size
+        saved: dict[int, int] = {}
+
+        def keep(tensor: Any) -> Any:
+            if _storage(tensor) not in weights:
+                saved[_storage(tensor)] = tensor.untyped_storage().nbytes()
+            return tensor
+
+        with torch.autograd.graph.saved_tensors_hooks(keep, lambda tensor: tensor):
+            loss = loss_of(model)
+        saved[_storage(loss)] = loss.untyped_storage().nbytes()
+    learnt = sum(trainable.values())
+    return Need(sum(weights.values()), learnt, OPTIMIZER_STATES[optimizer] * learnt, sum(saved.values()))
+
+
+def count_keras(model: Any, batch_size: int, optimizer: Optimizer = "adam") -> Need:
+    """A built Keras model: float32 weights from count_params(), activations the layers' outputs for one
+    batch (what backward needs of a plain stack of layers)."""
+    import math
+
+    trainable = sum(math.prod(w.shape) for w in model.trainable_weights) * 4
+    outputs = 0
+    for layer in model.layers:
+        shape = layer.output.shape
+        outputs += batch_size * math.prod(d for d in shape[1:] if d is not None) * 4
+    return Need(model.count_params() * 4, trainable, OPTIMIZER_STATES[optimizer] * trainable, outputs)
+
+
+def lesson_need(name: str, cfg: Any) -> Need | None:
+    """The lesson's need at these settings, from dlenv_lessons/NAME/memory.py; None for a lesson that
+    never uses a GPU."""
+    return importlib.import_module(f"dlenv_lessons.{name}.memory").need(cfg)
+
+
+def with_settings(cfg: Any, **changes: Any) -> Any:
+    """The config as it would be with `changes` (a suggested --set), checked like any --set value."""
+    return replace(cfg, **changes)
+
+
+# --- the table the doctor reads ---------------------------------------------------------------------
+
+TABLE_HEADER = (
+    "# Each lesson's GPU memory at its defaults and at --smoke, counted from its model by dlenv.runner.memory.\n"
+    "# generated by `python -m dlenv.runner.memory` - do not edit; tests/runner/test_memory.py checks it.\n"
+)
+
+
+def table_path() -> Path:
+    from dlenv.lessons_catalog import lessons_dir
+
+    return lessons_dir() / "memory.toml"
+
+
+def lessons_with_estimates() -> list[str]:
+    from dlenv.lessons_catalog import lesson_names, lessons_dir
+
+    return [name for name in lesson_names() if (lessons_dir() / name / "memory.py").is_file()]
+
+
+def render_table() -> str:
+    """The table of every lesson's need at its defaults and at --smoke, as TOML."""
+    from dlenv.runner import config as config_builder
+
+    lines = [TABLE_HEADER]
+    for name in lessons_with_estimates():
+        module = importlib.import_module(f"dlenv_lessons.{name}.config")
+        lines.append(f"[{name}]")
+        for label, smoke in (("default", None), ("smoke", module.SMOKE)):
+            need = lesson_need(name, config_builder.build(module.Config, smoke, []))
+            if need is not None:
+                lines.append(f'{label} = {{ mib = {need.mib}, basis = "{need.basis}" }}')
+        lines.append("")
+    return "\n".join(lines)
+
+
+def recorded_needs(path: Path | None = None) -> dict[str, dict[str, dict[str, Any]]]:
+    """The table as written: {lesson: {"default" | "smoke": {"mib", "basis"}}}; read without any framework."""
+    import tomllib
+
+    return tomllib.loads((path or table_path()).read_text(encoding="utf-8"))
+
+
+if __name__ == "__main__":
+    from dlenv.fileio import atomic_write
+
+    atomic_write(table_path(), render_table())
