@@ -10,6 +10,7 @@ verified by the hub; with no connection it answers from its cache or raises Loca
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Literal
@@ -29,10 +30,12 @@ def hub_snapshot(
     allow_patterns: list[str] | None = None,
     *,
     offline_hint: str | None = None,
+    endpoint: str | None = None,
 ) -> Path:
     """The folder of `repo_id`'s snapshot in `cache_dir`, downloaded once. Every failure the learner can
     fix is a one-line DlenvError naming the repository; `offline_hint` says what to do when there is no
-    connection and no cached copy (default: download it elsewhere with the hf CLI)."""
+    connection and no cached copy (default: download it elsewhere with the hf CLI). `endpoint`: a mirror
+    instead of the one huggingface_hub read when it was imported (see `endpoint_for`)."""
     try:
         from huggingface_hub import snapshot_download
         from huggingface_hub.errors import GatedRepoError, LocalEntryNotFoundError, RepositoryNotFoundError
@@ -41,7 +44,10 @@ def hub_snapshot(
             "huggingface_hub is not installed", hint="pip install huggingface_hub (or 'dlenv[llm]' for the LLM lessons)"
         ) from None
     try:
-        return Path(snapshot_download(repo_id, repo_type=repo_type, cache_dir=cache_dir, allow_patterns=allow_patterns))
+        where = {"endpoint": endpoint} if endpoint else {}
+        files = {"cache_dir": cache_dir, "allow_patterns": allow_patterns}
+        folder = snapshot_download(repo_id, repo_type=repo_type, **files, **where)
+        return Path(folder)
     except GatedRepoError:  # a RepositoryNotFoundError too: caught first
         raise DlenvError(
             f"{repo_type} '{repo_id}' is gated on the Hugging Face hub",
@@ -57,6 +63,14 @@ def hub_snapshot(
             f"cannot download {repo_type} '{repo_id}' and no copy is cached in {cache_dir}",
             hint=offline_hint or download_elsewhere(repo_id, repo_type),
         ) from None
+
+
+def endpoint_for(mirror: str) -> str | None:
+    """The hub endpoint a platform downloads from: HF_ENDPOINT when set, else its mirror's (hf-mirror.com on
+    AI Studio and PAI-DSW, whose profiles default to the cn mirror), else None: huggingface_hub's own."""
+    from dlenv.mirrors import mirror_environment
+
+    return os.environ.get("HF_ENDPOINT") or mirror_environment(mirror).get("HF_ENDPOINT")
 
 
 def page(repo_id: str, repo_type: RepoType) -> str:

@@ -144,6 +144,7 @@ def test_attached_kaggle_dataset_is_used_in_either_layout(machine, cli):
         "spec": "kaggle:uciml/iris",
         "path": str(root / "kaggle/input/datasets/uciml/iris"),
         "via": "mount",
+        "route": "kaggle:uciml/iris",
         "extracted": [],
     }
     (root / "kaggle/input/titanic").mkdir()

@@ -18,7 +18,10 @@ data_app = typer.Typer(help="Datasets: attached, cached or downloaded.", rich_ma
 @data_app.command("fetch")
 def data_fetch(
     spec: Annotated[
-        str, typer.Argument(help="kaggle:owner/slug, hf:org/name, url:https://...#sha256=HEX, aistudio:ID")
+        str,
+        typer.Argument(
+            help="kaggle:owner/slug, hf:org/name, modelscope:org/name, url:https://...#sha256=HEX, aistudio:ID"
+        ),
     ],
     as_json: JsonFlag = False,
     no_extract: Annotated[bool, typer.Option("--no-extract", help="Leave zip, tar and 7z archives packed.")] = False,

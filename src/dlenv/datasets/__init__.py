@@ -5,7 +5,8 @@
 
 Resolution order: the platform's input mount (Kaggle's /kaggle/input/datasets/<owner>/<slug> and
 legacy /kaggle/input/<slug>, AI Studio's /home/aistudio/data/data<id>, /data in dlenv's image) →
-dlenv's cache → a download (kagglehub, huggingface_hub, HTTP). Offline with nothing cached: one
+dlenv's cache → a download (kagglehub, huggingface_hub, the ModelScope SDK, HTTP); on a mainland platform
+the download tries the same files' copies too (dlenv.mainland). Offline with nothing cached: one
 line that says how to get the data on this platform. Archives in what was found are extracted
 (dlenv.datasets.archives): beside themselves, or below the cache when the dataset is read-only.
 """
@@ -21,7 +22,9 @@ from dlenv.datasets.archives import extract_within, stem
 from dlenv.datasets.download import Offline, Progress, download, sha256_of
 from dlenv.datasets.spec import Spec, parse_spec
 from dlenv.errors import DlenvError
-from dlenv.hub import hub_snapshot
+from dlenv.hub import endpoint_for, hub_snapshot
+from dlenv.mainland import first_that_answers
+from dlenv.modelscope import modelscope_snapshot
 from dlenv.platforms import Platform, detect
 
 __all__ = ["Fetched", "Spec", "fetch", "parse_spec"]
@@ -33,10 +36,12 @@ class Fetched:
     path: Path
     via: Literal["mount", "cache", "download"]
     extracted: tuple[Path, ...] = ()  # the folders archives in it were extracted into
+    route: Spec | None = None  # the copy it was downloaded from, where not `spec` itself (dlenv.mainland)
 
     def as_json(self) -> dict[str, Any]:
         extracted = [str(path) for path in self.extracted]
-        return {"spec": str(self.spec), "path": str(self.path), "via": self.via, "extracted": extracted}
+        route = str(self.route or self.spec)
+        return {"spec": str(self.spec), "path": str(self.path), "via": self.via, "route": route, "extracted": extracted}
 
 
 def fetch(
@@ -61,12 +66,18 @@ def _find(spec: Spec, platform: Platform, progress: Progress | None) -> Fetched:
     cached = _cache_path(spec, platform)
     if spec.source == "url" and cached.is_file():
         return Fetched(spec, cached, "cache")
+    # on a mainland platform, the same files' copies too (dlenv.mainland); elsewhere the spec alone
+    return first_that_answers(str(spec), platform, lambda copy: _downloaded(spec, parse_spec(copy), platform, progress))
+
+
+def _downloaded(spec: Spec, route: Spec, platform: Platform, progress: Progress | None) -> Fetched:
     try:
-        return Fetched(spec, _download(spec, platform, cached, progress), "download")
+        path = _download(route, platform, _cache_path(route, platform), progress)
     except Offline as error:
         raise DlenvError(
-            f"cannot download {spec} ({error}) and no copy is attached or cached", hint=platform.offline_fix
+            f"cannot download {route} ({error}) and no copy is attached or cached", hint=platform.offline_fix
         ) from None
+    return Fetched(spec, path, "download", route=None if route == spec else route)
 
 
 def _extracted(found: Fetched, platform: Platform) -> Fetched:
@@ -124,8 +135,11 @@ def _download(spec: Spec, platform: Platform, cached: Path, progress: Progress |
         return download(spec.id, cached, spec.sha256, progress=progress)
     if spec.source == "kaggle":
         return _kagglehub(spec, platform)
+    if spec.source == "modelscope":  # the SDK's layout below: datasets/<org>--<name>/snapshots/<revision>
+        return modelscope_snapshot(spec.id, "dataset", cached.parent, offline_hint=platform.offline_fix)
     # The hub's own offline error (it checks its cache first), with this platform's fix as the hint.
-    return hub_snapshot(spec.id, "dataset", cached.parent / "hub", offline_hint=platform.offline_fix)
+    endpoint = endpoint_for(platform.mirror)
+    return hub_snapshot(spec.id, "dataset", cached.parent / "hub", offline_hint=platform.offline_fix, endpoint=endpoint)
 
 
 def _kagglehub(spec: Spec, platform: Platform) -> Path:

@@ -1,5 +1,5 @@
 """Dataset specs: `kaggle:owner/slug` (`kaggle:competitions/slug` for a competition's data), `hf:org/name`,
-`url:https://host/file#sha256=HEX`, `aistudio:ID`."""
+`modelscope:org/name`, `url:https://host/file#sha256=HEX`, `aistudio:ID`."""
 
 from __future__ import annotations
 
@@ -11,8 +11,12 @@ from urllib.parse import urlsplit
 from dlenv.errors import DlenvError
 from dlenv.hub import REPO_ID
 
-Source = Literal["kaggle", "hf", "url", "aistudio"]
-EXAMPLES = "kaggle:owner/slug, kaggle:competitions/slug, hf:org/name, url:https://host/file.zip#sha256=HEX, aistudio:ID"
+Source = Literal["kaggle", "hf", "modelscope", "url", "aistudio"]
+SOURCES: tuple[Source, ...] = ("kaggle", "hf", "modelscope", "url", "aistudio")
+EXAMPLES = (
+    "kaggle:owner/slug, kaggle:competitions/slug, hf:org/name, modelscope:org/name, "
+    "url:https://host/file.zip#sha256=HEX, aistudio:ID"
+)
 
 
 @dataclass(frozen=True)
@@ -39,9 +43,9 @@ class Spec:
 
 def parse_spec(text: str) -> Spec:
     source, sep, rest = text.partition(":")
-    if not sep or source not in ("kaggle", "hf", "url", "aistudio"):
+    if not sep or source not in SOURCES:
         raise DlenvError(f"bad dataset spec '{text}'", hint=f"use one of: {EXAMPLES}")
-    if source in ("kaggle", "hf"):
+    if source in ("kaggle", "hf", "modelscope"):
         if not REPO_ID.match(rest):
             raise DlenvError(f"bad dataset spec '{text}': expected {source}:owner/name")
         return Spec(source, rest)  # type: ignore[arg-type]
