@@ -46,6 +46,9 @@ VISION_PACKAGES = ("torchvision", "torchaudio")
 # which runs on a CPU too), so CI, which reaches PyPI alone, can install a matched pair.
 VISION_ROW = "cu130"
 VISION_TESTS = ("tests/lessons/test_vision.py", "tests/lessons/test_smoke.py")  # where `vision` tests live
+# The record of measured runs the READMEs' numbers come from (dlenv.measured): the CPU smoke runs write it.
+MEASURED_RECORD = ROOT / "docs" / "measured" / "smoke.json"
+RECORD_ENV = "DLENV_MEASURED_RECORD"  # read by tests/lessons/test_smoke.py
 BENCH_DIR = Path("benchmarks")  # pytest-benchmark storage: benchmarks/<row>/<device>/<machine>/NNNN_*.json
 
 # Run in the row's environment after it is installed: torch sees the GPU, and the row's torch_arch
@@ -228,10 +231,13 @@ def device_of(row: str) -> str:
 
 
 def run_smoke(session: nox.Session, lessons: list[str], device: str, *args: str) -> None:
-    """Each lesson's --smoke run on `device`, asserted to learn (thresholds in tests/lessons/test_smoke.py)."""
+    """Each lesson's --smoke run on `device`, asserted to learn (thresholds in tests/lessons/test_smoke.py);
+    on the CPU, each run that learns is recorded in docs/measured/smoke.json (`dlenv render` then fills the READMEs)."""
     if not lessons:
         return
     env = {LESSONS_ENV: ",".join(lessons), DEVICE_ENV: device}
+    if device == "cpu":
+        env[RECORD_ENV] = str(MEASURED_RECORD)
     session.run("pytest", SMOKE_TEST, *args, env=env)
 
 
@@ -306,6 +312,7 @@ def smoke_seeds(session: nox.Session) -> None:
     """Every lesson's --smoke on seeds 0-4 against its bars, a table per lesson (not part of `tests`).
 
     Arguments go to tests/lessons/smoke_seeds.py: `nox -s smoke_seeds -- lora qlora --seeds 0-9 --report FILE`.
+    The runs that clear their bars are recorded in docs/measured/smoke.json (not with --set or --device).
     The lessons that need torchvision run in the vision session's environment when named alone
     (`nox -s smoke_seeds -- cnn transfer`); without names, every other lesson runs in the cpu row's.
     """
@@ -320,7 +327,10 @@ def smoke_seeds(session: nox.Session) -> None:
     else:
         install_cpu_suite(session)
     others = [] if named else [lesson for lesson in lesson_names() if lesson not in vision]
-    session.run("python", "tests/lessons/smoke_seeds.py", *others, *session.posargs)
+    # the lessons' own smoke runs on the CPU are what the READMEs' ranges over seeds quote
+    own_runs = not any(arg.startswith(("--set", "--device")) for arg in session.posargs)
+    record = ["--record", str(MEASURED_RECORD)] if own_runs else []
+    session.run("python", "tests/lessons/smoke_seeds.py", *others, *record, *session.posargs)
 
 
 @nox.session(default=False)

@@ -44,12 +44,12 @@ def matrix() -> Matrix:
 
 @pytest.fixture
 def project_copy(tmp_path) -> Path:
-    """A copy of the checkout's matrix and derived files, free to tamper with."""
-    for rel in ("envs", "docker", "platform", "compose.yaml", "README.md", "README.zh-CN.md"):
+    """A copy of the checkout's matrix, derived files and record of measured runs, free to tamper with."""
+    for rel in ("envs", "docker", "platform", "compose.yaml", "README.md", "README.zh-CN.md", "docs/measured"):
         source = ROOT / rel
         if source.is_dir():
             shutil.copytree(source, tmp_path / rel)
-        else:
+        elif source.is_file():
             shutil.copy(source, tmp_path / rel)
     return tmp_path
 

@@ -198,7 +198,30 @@ def render_all(matrix: Matrix, root: Path) -> dict[str, str]:
         text = with_section(text, "matrix", matrix_table(matrix, chinese))
         text = with_section(text, "credentials", credentials_table(chinese))
         files[readme] = with_section(text, "platforms", cells)
+    files.update(measured_numbers(root, files))
     return files
+
+
+def measured_numbers(root: Path, files: dict[str, str]) -> dict[str, str]:
+    """The READMEs (as rendered so far, or as on disk) whose `<!-- m:... -->` spans quote measured runs, with the
+    numbers of docs/measured/smoke.json and, in the top READMEs, the note saying where they come from."""
+    from dlenv.measured import record, spans
+
+    path = root / record.SMOKE_RECORD
+    if not path.is_file():  # nothing measured yet: the spans keep what they show
+        return {}
+    measured = record.load(path)
+    filled = {}
+    readmes = [*README_FILES, *(str(p.relative_to(root)) for p in sorted(root.glob("dlenv_lessons/*/README.md")))]
+    for rel in readmes:
+        text = files.get(rel) or ((root / rel).read_text(encoding="utf-8") if (root / rel).is_file() else "")
+        if not spans.has_spans(text):
+            continue
+        text = spans.fill(text, measured, rel)
+        if rel in README_FILES:
+            text = with_section(text, "measured", spans.note(measured, chinese=rel != README_FILES[0]))
+        filled[rel] = text
+    return filled
 
 
 def stale(matrix: Matrix, root: Path) -> list[str]:
@@ -210,6 +233,24 @@ def stale(matrix: Matrix, root: Path) -> list[str]:
         if not (root / rel).is_file() or (root / rel).read_text(encoding="utf-8") != text
     ]
     return differ + orphans(files, root)
+
+
+def number_drift(root: Path, differ: list[str]) -> dict[str, list[str]]:
+    """For each of the `differ` files that quotes measured runs: one line per number that differs from the record
+    (`README.md: tensors.slope_error shows 0.03, the record 0.01`)."""
+    from dlenv.measured import record, spans
+
+    path = root / record.SMOKE_RECORD
+    if not path.is_file():
+        return {}
+    measured = record.load(path)
+    found = {}
+    for rel in differ:
+        text = (root / rel).read_text(encoding="utf-8") if (root / rel).is_file() else ""
+        lines = spans.drift(text, measured, rel) if rel.endswith("README.md") or rel in README_FILES else []
+        if lines:
+            found[rel] = lines
+    return found
 
 
 def orphans(files: dict[str, str], root: Path) -> list[str]:

@@ -1,11 +1,14 @@
 """Every lesson's --smoke run on several seeds, against its bars (smoke_bars.py): `nox -s smoke_seeds`.
 
-    python tests/lessons/smoke_seeds.py [LESSON ...] [--seeds 0-4] [--jobs 2] [--report FILE] [--set KEY=VALUE ...]
+    python tests/lessons/smoke_seeds.py [LESSON ...] [--seeds 0-4] [--jobs 2] [--report FILE] [--record FILE]
+                                        [--set KEY=VALUE ...]
 
 A bar must hold on every seed, not only the one a lesson was tuned on. This prints one Markdown table
 per lesson (each bar's value per seed; `✗` where it misses) and each run's wall time, writes the same to
 --report, and exits 1 when any seed misses a bar or a run fails. Runs are independent processes with
-one thread each, `--jobs` at a time. `--set` tries other smoke values (tuning a lesson's SMOKE).
+one thread each, `--jobs` at a time. `--set` tries other smoke values (tuning a lesson's SMOKE). `--record`
+adds the runs that cleared every bar to a record of measured runs (docs/measured/smoke.json: the READMEs'
+ranges over seeds); never with `--set`, whose runs are not the lesson's smoke.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from typing import Any
 
 from smoke_bars import LEARNS, Bar, failed, short
 
+from dlenv.measured.record import record_reports
+
 TIMEOUT_S = 600  # a run this slow has failed its smoke budget many times over
 
 
@@ -34,6 +39,7 @@ class Outcome:
     seconds: float
     metrics: dict[str, Any] | None  # None: the run failed
     error: str = ""
+    report: dict[str, Any] | None = None  # the run's whole metrics.json
 
     @property
     def missed(self) -> list[str]:
@@ -54,7 +60,8 @@ def run_one(lesson: str, seed: int, device: str, sets: list[str]) -> Outcome:
         if proc.returncode != 0:
             last = (proc.stderr.strip().splitlines() or ["(nothing on stderr)"])[-1]
             return Outcome(lesson, seed, seconds, None, f"exit {proc.returncode}: {last}")
-        return Outcome(lesson, seed, seconds, json.loads((Path(out) / "metrics.json").read_text())["metrics"])
+        report = json.loads((Path(out) / "metrics.json").read_text(encoding="utf-8"))
+        return Outcome(lesson, seed, seconds, report["metrics"], report=report)
 
 
 def cell(bar: Bar, outcome: Outcome) -> str:
@@ -98,7 +105,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--report", type=Path, help="also write the tables to this Markdown file")
     parser.add_argument("--set", dest="sets", action="append", default=[], help="KEY=VALUE for every run")
+    parser.add_argument("--record", type=Path, help="add the runs that cleared every bar to this record")
     args = parser.parse_args(argv)
+    if args.record and args.sets:
+        parser.error("--record keeps the lessons' own smoke runs: drop --set")
     unknown = [name for name in args.lessons if name not in LEARNS]
     if unknown:
         parser.error(f"no smoke bars for {', '.join(unknown)}; lessons: {', '.join(LEARNS)}")
@@ -119,6 +129,9 @@ def main(argv: list[str] | None = None) -> int:
     print(summary)
     if args.report:
         args.report.write_text("\n".join([*sections, summary, ""]), encoding="utf-8")
+    if args.record:
+        cleared = [future.result() for future in futures.values() if not future.result().missed]
+        record_reports(args.record, [outcome.report for outcome in cleared if outcome.report])
     return 1 if missed else 0
 
 

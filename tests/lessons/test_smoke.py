@@ -3,6 +3,7 @@ runs are reproducible, resumable after a SIGKILL, stoppable with SIGTERM, and st
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -13,9 +14,12 @@ import pytest
 from smoke_bars import LEARNS, failed
 from support import NO_POSIX_SIGNALS, TEST_DEVICE, dlenv_run, metrics, posix_only
 
+from dlenv.measured.record import record_runs
 from dlenv.runner.frameworks import TORCH, installed, lesson_framework, lesson_needs
 
 pytest.importorskip("sklearn")
+# Where a passing run is recorded (dlenv.measured.record), when set: the smoke(row='cpu') session sets it.
+RECORD_ENV = "DLENV_MEASURED_RECORD"
 # A row whose TensorFlow has its own environment runs the Keras lessons' smoke there, without torch.
 needs_torch = pytest.mark.skipif(not installed(TORCH), reason="torch is not installed")
 
@@ -35,6 +39,8 @@ def test_smoke_run_learns(lesson, tmp_path):
     assert set(report) >= {"lesson", "env", "device", "steps", "seconds", "metrics", "throughput"}
     assert report["lesson"] == lesson and report["device"] == TEST_DEVICE and report["throughput"]["value"] > 0
     assert list((tmp_path / "tb").rglob("events.out.tfevents.*"))  # OUT/tb, or OUT/tb/<part> for each part
+    if os.environ.get(RECORD_ENV):  # nox -s "smoke(row='cpu')": the READMEs' numbers come from these runs
+        record_runs(Path(os.environ[RECORD_ENV]), [tmp_path])
 
 
 @needs_torch

@@ -1,0 +1,37 @@
+"""`dlenv measured record RUN_DIR...`: keep what runs measured, for the numbers the READMEs quote."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from dlenv.cli.present import out
+from dlenv.errors import DlenvError
+from dlenv.paths import checkout_root
+
+measured_app = typer.Typer(help="The record of measured runs (docs/measured/smoke.json).", rich_markup_mode=None)
+
+
+@measured_app.command("record")
+def record(
+    run_dirs: Annotated[list[Path], typer.Argument(help="--out folders of `dlenv run` (each holds metrics.json).")],
+    record_file: Annotated[
+        Path | None, typer.Option("--record", help="The record to update; default: the checkout's smoke record.")
+    ] = None,
+) -> None:
+    """Add runs to the record (a lesson's run of the same seed is replaced); `dlenv render` then fills the READMEs."""
+    from dlenv.measured.record import SMOKE_RECORD, record_runs
+
+    if record_file is None:
+        root = checkout_root()
+        if root is None:
+            raise DlenvError("this dlenv is not a checkout, so it has no smoke record", hint="pass --record FILE")
+        record_file = root / SMOKE_RECORD
+    lessons = record_runs(record_file, run_dirs)
+    out().print(f"recorded {', '.join(lessons)} in {record_file}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(measured_app, name="measured")

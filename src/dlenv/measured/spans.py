@@ -1,0 +1,182 @@
+"""Numbers in the docs filled from the record of measured runs (dlenv.measured.record).
+
+A number a README quotes from a run is written as a span, the value between two comments:
+
+    <!-- m:tensors.slope_error .2f -->0.01<!-- /m -->          seed 0's metrics["slope_error"], as .2f
+    <!-- m:rlhf.reward_accuracy .2f range -->0.65–0.89<!-- /m -->   lowest–highest over the recorded seeds
+    <!-- m:rlhf.seeds -->0–4<!-- /m -->                          the recorded seeds
+    <!-- m:tf_regularization.config.train_size d -->150<!-- /m -->  a key of the run, where metrics has none
+    <!-- m:qlora.weight_bytes_4bit/weight_bytes_full .2f -->0.14<!-- /m -->  the ratio of two keys
+    <!-- m:transformer.seconds .0f unit:s -->21 s<!-- /m -->    a unit after the number (`unit:秒` in Chinese)
+
+The format is Python's format spec (`.2f`, `.0%`, `+.2f`, `.0e`; default `.3g`). A time (`seconds`) taken
+while other work shared the cores is marked † (BUSY_LOAD_PER_CORE), and `note` says so under the table.
+`dlenv render` rewrites what the spans show; `dlenv render --check` names each that differs (`drift`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from dlenv.errors import DlenvError
+
+SPAN = re.compile(r"<!-- m:(?P<spec>[^>\n]*?) -->(?P<shown>[^\n]*?)<!-- /m -->")
+DEFAULT_FORMAT = ".3g"
+SEED = 0  # `dlenv run`'s default seed: the run a single number comes from
+# A 1-minute load average above 3/4 of the cores means other work shared them (on 2 cores: 1.5).
+BUSY_LOAD_PER_CORE = 0.75
+BUSY_MARK = "†"
+EN_DASH = "–"
+
+
+@dataclass(frozen=True)
+class Span:
+    lesson: str
+    path: tuple[str, ...]
+    divisor: tuple[str, ...] | None  # LESSON.KEY/OTHER: the ratio KEY / OTHER
+    format: str
+    over_seeds: bool  # `range`: lowest–highest over every recorded seed
+    unit: str = ""  # `unit:s`: written after the number, before a † mark
+
+    @classmethod
+    def parse(cls, spec: str, where: str) -> Span:
+        words = spec.split()
+        key = words[0] if words else ""
+        if "." not in key:
+            hint = "e.g. <!-- m:tensors.slope_error -->"
+            raise DlenvError(f"{where}: span 'm:{spec}' names no LESSON.KEY", hint=hint)
+        key, _, divisor = key.partition("/")
+        lesson, *path = key.split(".")
+        options = words[1:]
+        over_seeds = "range" in options
+        units = [word.removeprefix("unit:") for word in options if word.startswith("unit:")]
+        formats = [word for word in options if word != "range" and not word.startswith("unit:")]
+        if len(formats) > 1:
+            raise DlenvError(f"{where}: span 'm:{spec}' has more than one format: {' '.join(formats)}")
+        below = tuple(divisor.split(".")) if divisor else None
+        return cls(lesson, tuple(path), below, formats[0] if formats else DEFAULT_FORMAT, over_seeds, " ".join(units))
+
+    @property
+    def key(self) -> str:
+        key = ".".join((self.lesson, *self.path))
+        return f"{key}/{'.'.join(self.divisor)}" if self.divisor else key
+
+
+def runs_of(record: Mapping[str, Any], lesson: str, where: str) -> list[dict[str, Any]]:
+    runs = record["lessons"].get(lesson, {}).get("runs", [])
+    if not runs:
+        raise DlenvError(f"{where}: no recorded run of '{lesson}'", hint="record one: dlenv measured record RUN_DIR")
+    return runs
+
+
+def value_of(run: Mapping[str, Any], span: Span, where: str) -> Any:
+    """The span's value in the run: its key, or the ratio of its two keys."""
+    value = lookup(run, span.lesson, span.path, where)
+    if span.divisor is None:
+        return value
+    below = lookup(run, span.lesson, span.divisor, where)
+    try:
+        return value / below
+    except (TypeError, ZeroDivisionError):
+        raise DlenvError(f"{where}: {span.key} is no ratio of numbers: {value!r} / {below!r}") from None
+
+
+def lookup(run: Mapping[str, Any], lesson: str, path: tuple[str, ...], where: str) -> Any:
+    """`path` in the run's metrics, or else in the run itself (`seconds`, `config.train_size`)."""
+    for start in (run["metrics"], run):
+        found: Any = start
+        for part in path:
+            if not isinstance(found, Mapping) or part not in found:
+                break
+            found = found[part]
+        else:
+            return found
+    raise DlenvError(f"{where}: the record's run of {lesson} has no '{'.'.join(path)}'")
+
+
+def formatted(value: Any, spec: str, where: str) -> str:
+    try:
+        text = format(value, spec)
+    except (ValueError, TypeError):
+        raise DlenvError(f"{where}: cannot show {value!r} as '{spec}'") from None
+    return re.sub(r"e([+-])0*(\d)", lambda m: f"e{m[1].replace('+', '')}{m[2]}", text)  # 5e-07 → 5e-7
+
+
+def seeds_text(seeds: list[int]) -> str:
+    """`0–4` for consecutive seeds, else `0, 2, 7`."""
+    if len(seeds) > 2 and seeds == list(range(seeds[0], seeds[-1] + 1)):
+        return f"{seeds[0]}{EN_DASH}{seeds[-1]}"
+    return ", ".join(str(seed) for seed in seeds)
+
+
+def busy(run: Mapping[str, Any]) -> bool:
+    machine = run.get("machine", {})
+    load, cores = machine.get("load_average_1m"), machine.get("cores")
+    return load is not None and bool(cores) and load >= BUSY_LOAD_PER_CORE * cores
+
+
+def shown(span: Span, record: Mapping[str, Any], where: str) -> str:
+    """What the span shows, from the record."""
+    runs = runs_of(record, span.lesson, where)
+    if span.path == ("seeds",):
+        return seeds_text([run["seed"] for run in runs])
+    chosen = runs if span.over_seeds else [next((r for r in runs if r["seed"] == SEED), runs[0])]
+    values = [value_of(run, span, where) for run in chosen]
+    low, high = formatted(min(values), span.format, where), formatted(max(values), span.format, where)
+    text = (low if low == high else f"{low}{EN_DASH}{high}") + (f" {span.unit}" if span.unit else "")
+    timed = span.path[-1:] == ("seconds",)
+    return text + (BUSY_MARK if timed and any(busy(run) for run in chosen) else "")
+
+
+def fill(text: str, record: Mapping[str, Any], where: str) -> str:
+    """`text` with every span showing the record's value."""
+
+    def filled(match: re.Match[str]) -> str:
+        return f"<!-- m:{match['spec']} -->{shown(Span.parse(match['spec'], where), record, where)}<!-- /m -->"
+
+    return SPAN.sub(filled, text)
+
+
+def drift(text: str, record: Mapping[str, Any], where: str) -> list[str]:
+    """One line per span whose number differs from the record: `README.md: tensors.slope_error shows 0.03,
+    the record 0.01`."""
+    lines = []
+    for match in SPAN.finditer(text):
+        span = Span.parse(match["spec"], where)
+        expected = shown(span, record, where)
+        if match["shown"] != expected:
+            lines.append(f"{where}: {span.key} shows {match['shown']}, the record {expected}")
+    return lines
+
+
+def has_spans(text: str) -> bool:
+    return SPAN.search(text) is not None
+
+
+def note(record: Mapping[str, Any], chinese: bool) -> str:
+    """The line under a table of measured numbers: what was run, where, when; and what † means."""
+    runs = [run for kept in record["lessons"].values() for run in kept["runs"]]
+    if not runs:
+        return ""
+    dates = sorted({run["date"] for run in runs})
+    when = dates[0] if len(dates) == 1 else f"{dates[0]} {EN_DASH} {dates[-1]}"
+    versions = ", ".join(sorted({run["dlenv_version"] for run in runs}))
+    machines = sorted({(run["machine"].get("cpu", "?"), run["machine"].get("cores", "?")) for run in runs})
+    where = "; ".join(f"{cpu} ({cores} cores)" if not chinese else f"{cpu}（{cores} 核）" for cpu, cores in machines)
+    loads = sorted(run["machine"]["load_average_1m"] for run in runs if busy(run))
+    load = f"{loads[0]}" if loads and loads[0] == loads[-1] else f"{loads[0]}{EN_DASH}{loads[-1]}" if loads else ""
+    if chinese:
+        text = (f"以上数字由 `dlenv render` 从 `docs/measured/smoke.json` 填入：`--smoke`、种子 {SEED}"
+                f"（标明范围处为所记录的全部种子），{when}，dlenv {versions}，{where}。")  # fmt: skip
+        if loads:
+            text += f"{BUSY_MARK} 测时的同时有其他任务占用这些核（1 分钟平均负载 {load}），空闲的机器上会更快。"
+        return text + "\n"
+    text = (f"The numbers come from `docs/measured/smoke.json`, filled in by `dlenv render`: `--smoke`, seed {SEED} "
+            f"(where a range is given, every recorded seed), {when}, dlenv {versions}, {where}.")  # fmt: skip
+    if loads:
+        text += (f" {BUSY_MARK} Timed while other work shared these cores (1-minute load average {load}): "
+                 "an idle machine is faster.")  # fmt: skip
+    return text + "\n"
