@@ -183,4 +183,6 @@ def test_windows_cpu_torch_is_told_the_gpu_sits_idle_and_which_build_to_install(
     checks = {c["id"]: c for c in report["checks"]}
     assert "NVIDIA driver 552.22" in checks["driver-present"]["message"]  # Device Manager's 31.0.15.5222
     assert "CPU build: the GPU sits idle" in checks["driver-supports-torch"]["message"]
-    assert "torch==2.6.0" in checks["driver-supports-torch"]["fix"]
+    fix = checks["driver-supports-torch"]["fix"]
+    assert "torch==2.6.0' --index-url https://download.pytorch.org/whl/cu124" in fix
+    assert "on Windows, PyPI's torch is a CPU build" in fix

@@ -63,6 +63,7 @@ def collect(installed: Mapping[str, str] | None = None) -> Probe:
         nvidia,
         python=platform.python_version(),
         platform=_platform_name(),
+        os={"win32": "windows", "darwin": "macos"}.get(sys.platform, "linux"),
         in_container=any(host_path(marker).exists() for marker in CONTAINER_MARKERS),
         nvidia_devices=any(re.fullmatch(r"nvidia\d+", name) for name in _nvidia_device_names()),
         wsl_gpu=host_path(WSL_GPU_DEVICE).exists() or None,

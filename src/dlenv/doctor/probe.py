@@ -94,6 +94,7 @@ class Probe:
     gpus: tuple[Gpu, ...] = ()
     python: PythonVersion | None = None
     platform: PlatformName | None = None
+    os: Literal["linux", "windows", "macos"] | None = None  # the operating system Python runs on
     in_container: Flag | None = None
     nvidia_devices: Flag | None = None  # /dev/nvidia* present
     wsl_gpu: Flag | None = None  # /dev/dxg present: WSL2's GPU, also in Docker Desktop's GPU containers

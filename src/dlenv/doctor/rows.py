@@ -28,9 +28,16 @@ class Recommendation:
     verdict: Verdict  # what the matrix-row check says about it
 
 
-def install_fix(row: Row) -> str:
-    """How to get a row: pip in any environment, or the row's Docker image."""
+def install_fix(row: Row, windows: bool = False) -> str:
+    """How to get a row: pip in any environment, or the row's Docker image. On native Windows PyPI's torch
+    wheels are CPU builds: the row's CUDA build comes from PyTorch's own index."""
     index = f" --extra-index-url {row.torch_index}" if row.torch_index else ""
+    if windows and row.cuda and not row.torch_index:
+        cuda = "cu" + row.cuda.replace(".", "")
+        return (
+            f"use row {row.name}: pip install 'torch=={row.torch}' --index-url https://download.pytorch.org/whl/{cuda} "
+            "(on Windows, PyPI's torch is a CPU build)"
+        )
     return (
         f"use row {row.name}: pip install 'torch=={row.torch}'{index} "
         f"(or envs/requirements/{row.name}.txt; Docker: DLENV_ENV={row.name} docker compose run lesson ...)"
@@ -161,7 +168,8 @@ def row_verdict(row: Row, probe: Probe, recommended: Row | None) -> Verdict:
             f"row {row.name} runs only through minor-version compatibility: {why}",
             f"upgrade the NVIDIA driver to >= {row.min_driver}",
         )
-    fix = install_fix(recommended) if recommended is not None and recommended.cuda else "use the cpu row"
+    windows = probe.os == "windows"
+    fix = install_fix(recommended, windows) if recommended is not None and recommended.cuda else "use the cpu row"
     return fail(f"row {row.name} does not fit this machine: {blocker}", fix)
 
 

@@ -112,7 +112,7 @@ def companion_fix(name: str, torch_version: str) -> str:
 
 def _recommended_fix(ctx: RuleContext, fallback: str) -> str:
     row = ctx.recommended.row
-    return install_fix(row) if row is not None and row.cuda else fallback
+    return install_fix(row, ctx.probe.os == "windows") if row is not None and row.cuda else fallback
 
 
 def _gpu_label(gpu: Gpu) -> str:
