@@ -24,7 +24,7 @@ SHIPPED_BASE = Path(__file__).with_name("tiny_base")
 class AdapterConfig:
     """The settings lora and qlora share; each lesson's Config extends it."""
 
-    model: str = ""  # a Hugging Face id or a folder; empty: the tiny Llama that knows base_tasks
+    model: str = ""  # a Hugging Face id, modelscope:ORG/NAME or a folder; empty: the tiny Llama that knows base_tasks
     base_tasks: str = "copy,reverse,first"
     task: str = "last"  # the new task the adapters learn
     base_steps: int = 0  # 0: the shipped base (SHIPPED_BASE); N: pretrain one for N steps into OUT/base

@@ -13,7 +13,7 @@ STYLES = ("zero_shot", "few_shot", "cot")  # the prompt templates the lesson sco
 
 @dataclass
 class Config:
-    model: str = ""  # a Hugging Face id (Qwen/Qwen2.5-0.5B) or a folder: score natural.py's prompts with it
+    model: str = ""  # Qwen/Qwen2.5-0.5B, modelscope:Qwen/Qwen2.5-0.5B or a folder: score natural.py's prompts
     styles: str = "zero_shot,few_shot,cot"  # the templates to score
     shots: int = 3  # demonstrations in a few-shot or chain-of-thought prompt
     max_shots: int = 3  # training episodes hold 0 … max_shots demonstrations

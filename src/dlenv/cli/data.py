@@ -48,7 +48,8 @@ def data_fetch(
 
 
 def _show_fetched(fetched: Fetched) -> None:
-    out().print(f"{fetched.path}  ({fetched.via})", markup=False)
+    copy = f" of {fetched.route}" if fetched.route else ""  # a mainland copy answered, not the spec's own source
+    out().print(f"{fetched.path}  ({fetched.via}{copy})", markup=False)
     for folder in fetched.extracted:
         out().print(f"extracted: {folder}", markup=False)
 
