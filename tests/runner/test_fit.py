@@ -72,3 +72,9 @@ def test_a_bad_planned_gpu_memory_is_refused_in_one_line(tmp_path):
     assert run.stderr.strip().splitlines()[0] == (
         f"error: {GPU_MEMORY_VARIABLE}='4GB': expected the GPU memory in MiB, a whole number above 0"
     )
+
+
+def test_a_lesson_without_an_estimate_runs_whatever_the_gpu():
+    from dlenv_lessons.regression.config import Config as RegressionConfig
+
+    assert require_fit("regression", RegressionConfig(), 1) is None

@@ -9,6 +9,7 @@ that setting, else `--device cpu`.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -43,6 +44,8 @@ def live_gpu_memory_mib() -> int | None:
 def fitting_settings(name: str) -> Sequence[Mapping[str, Any]]:
     """The lesson's FITTING_SETTINGS (dlenv_lessons/NAME/memory.py): the --set values that shrink it, in the
     order to try them."""
+    if importlib.util.find_spec(f"dlenv_lessons.{name}.memory") is None:
+        return ()
     return getattr(importlib.import_module(f"dlenv_lessons.{name}.memory"), "FITTING_SETTINGS", ())
 
 

@@ -128,8 +128,12 @@ def count_keras(model: Any, batch_size: int, optimizer: Optimizer = "adam") -> N
 
 
 def lesson_need(name: str, cfg: Any) -> Need | None:
-    """The lesson's need at these settings, from dlenv_lessons/NAME/memory.py; None for a lesson that
-    never uses a GPU."""
+    """The lesson's need at these settings, from dlenv_lessons/NAME/memory.py; None for a lesson without
+    one (not yet estimated) or whose base model's config is out of reach."""
+    import importlib.util
+
+    if importlib.util.find_spec(f"dlenv_lessons.{name}.memory") is None:
+        return None
     return importlib.import_module(f"dlenv_lessons.{name}.memory").need(cfg)
 
 
