@@ -6,6 +6,12 @@
 
 (modelscope 1.40 / modelscope-hub 0.5: modelscope_hub/_legacy_api.py list_repo_files and get_download_url;
 the acceleration probe GET /api/v1/repos/internalAccelerationInfo is answered 404, as outside Alibaba Cloud.)
+The SDK before modelscope-hub (1.27, as PAI-DSW's image carries it: modelscope/hub/api.py) asks first
+
+    GET /api/v1/<type>s/<org>/<name>                  whether it exists; a dataset's numeric Id
+    GET /api/v1/models/<org>/<name>/revisions         its branches (master)
+    GET /api/v1/datasets/<Id>/repo/tree?...           a dataset's file list, by that Id
+
 A repository not in `repos` is a 404; one in `private` a 401, as ModelScope answers without a token.
 """
 
@@ -48,7 +54,9 @@ class ModelScopeStandIn:
     def answer(self, path: str) -> tuple[int, bytes, str]:
         url = urlsplit(path)
         parts = url.path.removeprefix("/api/v1/").split("/")
-        if len(parts) < 4 or parts[3] != "repo":
+        if len(parts) == 4 and parts[0] == "datasets" and parts[1].isdigit() and parts[2:] == ["repo", "tree"]:
+            parts = ["datasets", *self._by_number(int(parts[1])).split("/"), "repo", "tree"]
+        if len(parts) < 3 or parts[0] not in ("models", "datasets") or parts[3:4] not in ([], ["repo"], ["revisions"]):
             return 404, b"", "text/plain"
         kind, repo_id = parts[0], f"{parts[1]}/{parts[2]}"
         if repo_id in self.private:
@@ -56,22 +64,32 @@ class ModelScopeStandIn:
         files = self.repos.get((kind, repo_id))
         if files is None:
             return 404, json.dumps({"Code": 404, "Message": "not exist"}).encode(), "application/json"
+        if len(parts) == 3:  # the repository's own page
+            number = sorted(self.repos).index((kind, repo_id))
+            return 200, _ok({"Id": number, "Type": 0, "Path": parts[1], "Name": parts[2]}), "application/json"
+        if parts[3] == "revisions":
+            branch = {"Revision": "master", "CreatedAt": 0}
+            return 200, _ok({"RevisionMap": {"Branches": [branch], "Tags": []}}), "application/json"
         if parts[4:] in (["files"], ["tree"]):
             listing = [
                 {"Path": name, "Name": name.rsplit("/", 1)[-1], "Type": "blob", "Size": len(data),
-                 "Sha256": hashlib.sha256(data).hexdigest()}
+                 "Sha256": hashlib.sha256(data).hexdigest(), "Revision": "master"}
                 for name, data in files.items()
             ]  # fmt: skip
-            return (
-                200,
-                json.dumps({"Code": 200, "Success": True, "Data": {"Files": listing}}).encode(),
-                "application/json",
-            )
+            return 200, _ok({"Files": listing}), "application/json"
         wanted = parse_qs(url.query).get("FilePath", [""])[0]
         if wanted in files:
             return 200, files[wanted], "application/octet-stream"
         return 404, b"", "text/plain"
 
+    def _by_number(self, number: int) -> str:
+        repos = sorted(self.repos)
+        return repos[number][1] if number < len(repos) else "-/-"
+
     def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def _ok(data: dict) -> bytes:
+    return json.dumps({"Code": 200, "Success": True, "Data": data}).encode()

@@ -13,6 +13,7 @@ network is down: dlenv asks the cache itself, with the SDK's `local_files_only`,
 
 from __future__ import annotations
 
+import inspect
 import os
 import re
 from pathlib import Path
@@ -40,15 +41,14 @@ def modelscope_snapshot(
     """The folder of `repo_id`'s snapshot in `cache_dir` (the SDK's layout: <type>s/<org>--<name>/...),
     downloaded through the ModelScope SDK. Every failure is a one-line DlenvError naming the repository."""
     dataset_snapshot_download, snapshot_download = _sdk()
-    # only what is set: an older SDK may not know `endpoint` or `allow_patterns`, and needs neither then
+    download = dataset_snapshot_download if repo_type == "dataset" else snapshot_download
     files = {"cache_dir": str(cache_dir), "allow_patterns": allow_patterns, "endpoint": endpoint()}
-    files = {name: value for name, value in files.items() if value is not None}
+    # only what is set and what this SDK takes: modelscope 1.27 (PAI-DSW's image) has no `endpoint` and reads
+    # MODELSCOPE_DOMAIN itself at each call (modelscope/hub/utils/utils.py get_endpoint)
+    accepted = inspect.signature(download).parameters
+    files = {name: value for name, value in files.items() if value is not None and name in accepted}
     try:
-        if repo_type == "dataset":
-            folder = dataset_snapshot_download(repo_id, **files)
-        else:
-            folder = snapshot_download(repo_id, **files)
-        return Path(folder)
+        return Path(download(repo_id, **files))
     except Exception as error:  # the SDK raises its own types, requests' and urllib3's
         text = f"{type(error).__name__}: {error}".splitlines()[0]
     if any(word in text for word in NO_CONNECTION):
