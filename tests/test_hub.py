@@ -63,3 +63,13 @@ def test_unreachable_hub_with_nothing_cached_says_how_to_bring_the_repo(hub, tmp
     with pytest.raises(DlenvError) as error:
         hub_snapshot("org/name", "dataset", tmp_path, offline_hint="Kaggle: Settings → Internet → on")
     assert error.value.hint == "Kaggle: Settings → Internet → on"
+
+
+def test_a_mainland_platform_downloads_through_hf_mirror_unless_hf_endpoint_says_otherwise(monkeypatch):
+    from dlenv.hub import endpoint_for
+
+    monkeypatch.delenv("HF_ENDPOINT", raising=False)
+    assert endpoint_for("cn") == "https://hf-mirror.com"  # AI Studio, PAI-DSW: without dlenv bootstrap too
+    assert endpoint_for("") is None  # elsewhere: huggingface_hub's own
+    monkeypatch.setenv("HF_ENDPOINT", "https://hub.example")
+    assert endpoint_for("cn") == endpoint_for("") == "https://hub.example"
