@@ -115,3 +115,12 @@ def test_a_route_without_its_client_puts_the_pip_fix_before_the_upload(aistudio,
         model_path(QWEN)
     assert f"modelscope:{QWEN}: the ModelScope SDK is not installed" in error.value.message
     assert error.value.hint.startswith("pip install 'dlenv[modelscope]'  (or: pip install modelscope); or upload ")
+
+
+def test_a_default_download_with_no_copy_still_says_which_files_to_upload(aistudio):
+    pytest.importorskip("kagglehub")
+    spec = "kaggle:camnugent/california-housing-prices"
+    with pytest.raises(DlenvError) as error:
+        fetch(spec)  # Kaggle refuses (the dead proxy): its only route
+    assert error.value.message.startswith(f"cannot fetch {spec} by any route ({spec}: cannot download {spec} (")
+    assert error.value.hint.startswith("upload housing.csv into this platform's dataset store and pass --set data_dir=")

@@ -70,10 +70,11 @@ def _rank(source: str) -> int:
 
 
 def first_that_answers(spec: str, platform: Platform, attempt: Callable[[str], T]) -> T:
-    """`attempt(route)` for each of `spec`'s routes until one returns; one route fails as it would alone,
-    several fail with one error naming each attempt and, as the hint, the upload that would do instead."""
+    """`attempt(route)` for each of `spec`'s routes until one returns. On a mainland platform a lesson's default
+    download fails with one error naming each attempt and, as the hint, the upload that would do instead;
+    anything else fails as its one route does."""
     tried = routes(spec, platform)
-    if len(tried) == 1:
+    if len(tried) == 1 and not (platform.mirror == MIRROR and spec in downloads()):
         return attempt(tried[0])
     failures: list[DlenvError] = []
     for route in tried:
