@@ -47,6 +47,13 @@ CONSTRAINTS_FILE = "constraints.txt"  # in the platform's cache_dir: what PIP_CO
 # dlenv's extras (pyproject.toml) the bootstrap installs: what the lessons import besides their framework,
 # and kagglehub, which every kaggle: dataset needs off Kaggle
 EXTRAS = ("lessons", "data")
+# behind the mainland mirror the ModelScope SDK too: the mainland route of a lesson's download tries ModelScope
+MAINLAND_EXTRAS = (*EXTRAS, "modelscope")
+
+
+def extras_for(mirror: str) -> tuple[str, ...]:
+    """dlenv's extras the bootstrap installs where the mirror setting is `mirror` ("cn", "", "none")."""
+    return MAINLAND_EXTRAS if mirror == "cn" else EXTRAS
 
 
 @dataclass(frozen=True)
@@ -116,10 +123,11 @@ def plan_install(
     row: Row,
     lessons: tuple[str, ...] = (),
     target: Path | None = None,
+    extras: tuple[str, ...] = EXTRAS,
 ) -> InstallPlan:
     """What to add for `row` next to what is installed, and what must stay as it is; `lessons`: the ones
     the learner means to run (TensorFlow comes only for a Keras lesson among them); `target`: the folder
-    pip installs into, where site-packages does not outlive a restart."""
+    pip installs into, where site-packages does not outlive a restart; `extras`: dlenv's extras to add."""
     has_torch = "torch" in installed
     # without torch, a stray torchvision is nobody's build: the row's replaces it
     owned = [name for name in PLATFORM_OWNED if has_torch or name not in TORCH_BUILDS]
@@ -142,7 +150,7 @@ def plan_install(
             requirements.append(line)  # the row's torch, with the torchvision built for it
         elif name not in installed and name not in PLATFORM_OWNED:
             requirements.append(line)  # present ones stay whatever their version; TensorFlow only for Keras lessons
-    for line in extra_requirements():
+    for line in extra_requirements(extras):
         if canonicalize_name(Requirement(line).name) not in installed:
             requirements.append(line)
     tensorflow, why_not = keras_requirements(lessons, installed, row)
@@ -174,7 +182,8 @@ def run(
         if name not in os.environ and (value := secret(name, platform.vault)):
             os.environ[name] = value
             report.credentials.append(name)
-    wanted = {**cache_environment(platform), **mirror_environment(platform.mirror if mirror is None else mirror)}
+    mirror = platform.mirror if mirror is None else mirror
+    wanted = {**cache_environment(platform), **mirror_environment(mirror)}
     kept_index = configured_pip_index()
     if kept_index and "PIP_INDEX_URL" in wanted:
         # the image's own pip mirror (DSW's mirrors.aliyun.com) is the one its network reaches best
@@ -195,7 +204,9 @@ def run(
     report.doctor = diagnose(probe, matrix)
     row = install_row(report.doctor, matrix)
     torch = probe.packages.torch
-    report.plan = plan_install(installed, torch.cuda if torch else None, matrix, row, lessons, target)
+    report.plan = plan_install(
+        installed, torch.cuda if torch else None, matrix, row, lessons, target, extras_for(mirror)
+    )
     if install and report.plan.requirements:
         _pip_install(report.plan)
         report.installed = True

@@ -231,3 +231,10 @@ def test_dlenv_platform_image_unknown_is_one_line_and_exit_2(cli):
 def test_a_platform_with_one_recorded_image_needs_no_variant():
     assert image("aistudio") == image("aistudio", "cpu")
     assert image("colab") == image("colab", "gpu")  # with several, the GPU one
+
+
+def test_behind_the_mainland_mirror_the_bootstrap_adds_the_modelscope_sdk(shipped_matrix):
+    # AI Studio and DSW default to the cn mirror, whose route of a lesson's download tries ModelScope
+    for name, wanted in (("aistudio", True), ("dsw", True), ("colab", False), ("kaggle", False)):
+        _, plan = bootstrap_plan(image(name), shipped_matrix)
+        assert ("modelscope-hub" in requirement_names(plan.requirements)) == wanted, name

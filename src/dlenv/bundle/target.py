@@ -133,5 +133,9 @@ def default_row(found: Target, matrix: Matrix) -> Row:
 
 def install_plan(found: Target, matrix: Matrix, row_name: str | None = None) -> InstallPlan:
     """What the bootstrap would install on the target (row `row_name`, else default_row)."""
+    from dlenv.bootstrap import extras_for
+    from dlenv.platforms.profiles import profiles
+
     row = matrix.row(row_name) if row_name else default_row(found, matrix)
-    return plan_install(found.installed, found.torch_cuda, matrix, row)
+    mirror = profiles()[found.platform].mirrors.default if found.platform in profiles() else ""
+    return plan_install(found.installed, found.torch_cuda, matrix, row, extras=extras_for(mirror))

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dlenv.bootstrap import InstallPlan, install_row, plan_install
+from dlenv.bootstrap import InstallPlan, extras_for, install_row, plan_install
 from dlenv.doctor import diagnose
 from dlenv.doctor.probe import Gpu, Packages, Probe, TensorflowInfo, TorchInfo
 from dlenv.facts import compute_capability_of, major_minor, release_tuple, toolkit_driver, version_tuple
 from dlenv.matrix import Matrix, Row
 from dlenv.platforms.images import PlatformImage, torch_cuda
+from dlenv.platforms.profiles import profiles
 
 KERAS_3_TENSORFLOW = (2, 16)  # TensorFlow 2.16 made Keras 3 its keras (TF 2.16 release notes)
 BITSANDBYTES_CPU = (0, 48)  # bitsandbytes' CPU backend is official since 0.48 (envs/matrix.toml [bnb])
@@ -75,7 +76,8 @@ def probe_of(image: PlatformImage) -> Probe:
 def bootstrap_plan(image: PlatformImage, matrix: Matrix, lessons: tuple[str, ...] = ()) -> tuple[Row, InstallPlan]:
     """The row and the install plan `dlenv.bootstrap(lessons=...)` makes on `image`."""
     row = install_row(diagnose(probe_of(image), matrix), matrix)
-    return row, plan_install(image.packages, torch_cuda(image), matrix, row, lessons)
+    mirror = profiles()[image.platform].mirrors.default
+    return row, plan_install(image.packages, torch_cuda(image), matrix, row, lessons, extras=extras_for(mirror))
 
 
 def lessons_on(image: PlatformImage, matrix: Matrix) -> dict[str, str | None]:
