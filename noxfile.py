@@ -45,7 +45,8 @@ VISION_PACKAGES = ("torchvision", "torchaudio")
 # The row whose torch and torchvision the `vision` session installs: PyPI serves both (the CUDA 13.0 build,
 # which runs on a CPU too), so CI, which reaches PyPI alone, can install a matched pair.
 VISION_ROW = "cu130"
-VISION_TESTS = ("tests/lessons/test_vision.py", "tests/lessons/test_smoke.py")  # where `vision` tests live
+# where `vision` tests live (test_memory: the transfer lesson's GPU memory, counted with torchvision)
+VISION_TESTS = ("tests/lessons/test_vision.py", "tests/lessons/test_smoke.py", "tests/runner/test_memory.py")
 # The record of measured runs the READMEs' numbers come from (dlenv.measured): the CPU smoke runs write it.
 MEASURED_RECORD = ROOT / "docs" / "measured" / "smoke.json"
 RECORD_ENV = "DLENV_MEASURED_RECORD"  # read by tests/lessons/test_smoke.py

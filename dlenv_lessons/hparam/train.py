@@ -23,6 +23,7 @@ from dlenv_lessons.classification.model import MLP
 from dlenv_lessons.hparam.config import Config
 
 BATCH_SIZES = (16, 32, 64, 128)
+HIDDEN = 64  # the digits MLP's width in every trial
 
 
 def train(ctx: Context, cfg: Config) -> Result:
@@ -38,7 +39,7 @@ def train(ctx: Context, cfg: Config) -> Result:
         lr = trial.suggest_float("lr", 1e-4, 0.3, log=True)
         batch_size = trial.suggest_categorical("batch_size", BATCH_SIZES)
         torch.manual_seed(step_seed(ctx.seed, trial.number))
-        model = MLP(8, 64).to(ctx.device)
+        model = MLP(8, HIDDEN).to(ctx.device)
         optimizer = torch.optim.Adam(model.parameters(), lr=lr)
         score = 0.0
         for step in range(1, cfg.trial_steps + 1):

@@ -17,10 +17,14 @@ def r2(prediction: torch.Tensor, target: torch.Tensor) -> float:
     return 1 - ((prediction - target) ** 2).sum().item() / ((target - target.mean()) ** 2).sum().item()
 
 
+def mlp(features: int, hidden: int) -> nn.Sequential:
+    return nn.Sequential(nn.Linear(features, hidden), nn.ReLU(), nn.Linear(hidden, 1))
+
+
 def train(ctx: Context, cfg: Config) -> Result:
     seed_everything(ctx.seed)
     x_train, y_train, x_test, y_test = data.diabetes() if cfg.dataset == "diabetes" else data.california(cfg.data_dir)
-    model = nn.Sequential(nn.Linear(x_train.shape[1], cfg.hidden), nn.ReLU(), nn.Linear(cfg.hidden, 1))
+    model = mlp(x_train.shape[1], cfg.hidden)
     optimizer_cls = torch.optim.SGD if cfg.optimizer == "sgd" else torch.optim.Adam
     optimizer = optimizer_cls(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
 

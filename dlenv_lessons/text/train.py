@@ -37,9 +37,14 @@ def nearest(embedding: torch.Tensor, word: int, k: int) -> list[int]:
     return similarity.topk(k).indices.tolist()
 
 
+def reviews() -> list[str]:
+    """The corpus: the sentiment lesson's generated reviews, one string each."""
+    return [" ".join(review) for review in generated(n=4000)[0]]
+
+
 def train(ctx: Context, cfg: Config) -> Result:
     seed_everything(ctx.seed)
-    corpus = [" ".join(review) for review in generated(n=4000)[0]]
+    corpus = reviews()
     tokenizer, bpe = WordTokenizer(corpus), train_bpe(corpus, cfg.bpe_vocab)
     unseen_words = [w for line in UNSEEN for w in words(line)]
     comparison = {

@@ -3,6 +3,7 @@ what autograd really saves, on the meta device; the table the doctor reads is wh
 
 from __future__ import annotations
 
+import pytest
 import torch
 from support import ROOT
 from torch import nn
@@ -80,3 +81,46 @@ def test_four_bit_weights_are_half_a_byte_and_their_block_constants():
 def test_the_doctors_table_is_what_the_lessons_count_today():
     assert table_path().read_text(encoding="utf-8") == render_table(), "run: python -m dlenv.runner.memory"
     assert {"lora", "qlora"} <= set(recorded_needs())
+
+
+def test_every_lesson_has_an_estimate_or_is_declared_gpu_free():
+    from dlenv.lessons_catalog import lesson_names
+    from dlenv.runner.memory import gpu_free_reason, recorded_gpu_free
+
+    estimated, gpu_free = set(recorded_needs()), recorded_gpu_free()
+    for name in lesson_names():
+        assert (name in estimated) != (name in gpu_free), f"{name}: an estimate in memory.toml or NO_GPU, one of them"
+    assert set(gpu_free) == {"dedup", "tensors"}
+    assert all(gpu_free_reason(name) == why and lesson_need(name, None) is None for name, why in gpu_free.items())
+
+
+def test_only_torchvision_keeps_a_lesson_from_being_counted_in_the_main_environment():
+    import importlib.util
+
+    from dlenv.runner.frameworks import lesson_needs
+    from dlenv.runner.memory import counted_rows, lessons_with_estimates
+
+    for name in lessons_with_estimates():
+        if "torchvision" in lesson_needs(name) and importlib.util.find_spec("torchvision") is None:
+            continue
+        assert counted_rows(name) == [] or counted_rows(name)[0].startswith("default = ")
+
+
+def test_a_new_estimate_counts_the_real_models_parameter_bytes_exactly():
+    from dlenv_lessons.wide_deep import data
+    from dlenv_lessons.wide_deep.config import Config
+    from dlenv_lessons.wide_deep.model import SideBySide
+
+    cfg, table = Config(), data.clicks()
+    model = SideBySide(table.vocab, table.cross_vocab, table.numeric.shape[1], cfg.embedding_dim, cfg.hidden)
+    weights = sum(p.numel() * p.element_size() for p in model.parameters())  # built on the CPU, for real
+    need = lesson_need("wide_deep", cfg)
+    assert (need.parameters, need.gradients, need.optimizer) == (weights, weights, 2 * weights)
+    assert need.activations > 4 * cfg.batch_size * cfg.hidden  # at least one hidden layer's outputs
+
+
+@pytest.mark.vision
+def test_the_vision_lessons_rows_are_what_they_count_where_torchvision_is():
+    from dlenv.runner.memory import counted_rows, recorded_rows
+
+    assert counted_rows("transfer") == recorded_rows("transfer", recorded_needs())

@@ -460,7 +460,7 @@ def matrix_row(ctx: RuleContext) -> Verdict:
 @rule("lessons-fit-gpu-memory")
 def lessons_fit_gpu_memory(ctx: RuleContext) -> Verdict:
     """Each GPU's memory against every lesson's need at its defaults and at --smoke (dlenv_lessons/memory.toml)."""
-    from dlenv.runner.memory import recorded_needs
+    from dlenv.runner.memory import recorded_gpu_free, recorded_needs
 
     gpus = [g for g in _distinct_gpus(ctx.probe) if g.memory_mib]
     if not gpus:
@@ -488,4 +488,5 @@ def lessons_fit_gpu_memory(ctx: RuleContext) -> Verdict:
         f"all {len(needs)} lessons with an estimate fit "
         + ", ".join(f"{g.name} ({g.memory_mib} MiB)" for g in gpus)
         + f" at their defaults and at --smoke (the largest: {largest}, {top} MiB)"
+        + "".join(f"; {name} needs no GPU" for name in recorded_gpu_free())
     )

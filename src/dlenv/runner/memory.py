@@ -13,6 +13,9 @@ tensor its shape and dtype but allocates nothing, so even a 7B model is counted 
     overhead      the CUDA context and the kernels it loads (CUDA_CONTEXT_MIB)
 
 Keras models are counted from model.count_params() and their layers' output shapes for one batch.
+A model the lesson holds without training it (a frozen reference, a model it only prompts) is counted by
+count_inference: its weights and the outputs of one forward pass, nothing for backward.
+A lesson that puts nothing on a GPU says so in its memory module: NO_GPU, the reason, and need() None.
 Importing this module imports no framework; each counter imports its own.
 """
 
@@ -81,15 +84,17 @@ def count_torch(
     loss_of: Callable[[Any], Any],
     optimizer: Optimizer = "adam",
     frozen_dtype_bytes: Callable[[str, Any], int] | None = None,
+    device: Literal["meta", "cpu"] = "meta",
 ) -> Need:
     """Build a model with `build()` on the meta device and count what one training step of it holds.
 
     `loss_of(model)` runs one batch (its tensors made inside, so on the meta device too) and returns what
     backward starts from. `frozen_dtype_bytes(name, parameter)`, when given, says how many bytes a frozen
-    parameter really takes (a 4-bit weight); the others take their dtype's size."""
+    parameter really takes (a 4-bit weight); the others take their dtype's size. device="cpu" counts a small
+    model whose forward reads its data (pack_padded_sequence sorts by the lengths), which meta cannot."""
     import torch
 
-    with torch.device("meta"):
+    with torch.device(device):
         model = build()
         weights: dict[int, int] = {}
         trainable: dict[int, int] = {}
@@ -114,27 +119,62 @@ def count_torch(
     return Need(sum(weights.values()), learnt, OPTIMIZER_STATES[optimizer] * learnt, sum(saved.values()))
 
 
+def count_inference(build: Callable[[], Any], outputs_of: Callable[[Any], Any]) -> Need:
+    """A model held on the GPU but never trained: its weights, and what `outputs_of(model)` returns from one
+    batch without gradients (the logits, a forward pass's largest tensor); no gradients, no optimizer."""
+    import torch
+
+    def frozen() -> Any:
+        return build().requires_grad_(False)
+
+    def outputs(model: Any) -> Any:
+        with torch.no_grad():
+            return outputs_of(model)
+
+    return count_torch(frozen, outputs)
+
+
+def _keras_layers(model: Any) -> list[Any]:
+    """Every layer of a Keras model, those of the models nested in it (side-by-side networks) included."""
+    found = []
+    for layer in model.layers:
+        found += _keras_layers(layer) if hasattr(layer, "layers") else [layer]
+    return found
+
+
 def count_keras(model: Any, batch_size: int, optimizer: Optimizer = "adam") -> Need:
     """A built Keras model: float32 weights from count_params(), activations the layers' outputs for one
-    batch (what backward needs of a plain stack of layers)."""
+    batch (what backward needs of a plain stack of layers), the layers of nested models counted too."""
     import math
 
     trainable = sum(math.prod(w.shape) for w in model.trainable_weights) * 4
     outputs = 0
-    for layer in model.layers:
+    for layer in _keras_layers(model):
         shape = layer.output.shape
         outputs += batch_size * math.prod(d for d in shape[1:] if d is not None) * 4
     return Need(model.count_params() * 4, trainable, OPTIMIZER_STATES[optimizer] * trainable, outputs)
 
 
-def lesson_need(name: str, cfg: Any) -> Need | None:
-    """The lesson's need at these settings, from dlenv_lessons/NAME/memory.py; None for a lesson without
-    one (not yet estimated) or whose base model's config is out of reach."""
+def lesson_memory_module(name: str) -> Any | None:
+    """dlenv_lessons/NAME/memory.py, imported; None for a lesson without one (not yet estimated)."""
     import importlib.util
 
     if importlib.util.find_spec(f"dlenv_lessons.{name}.memory") is None:
         return None
-    return importlib.import_module(f"dlenv_lessons.{name}.memory").need(cfg)
+    return importlib.import_module(f"dlenv_lessons.{name}.memory")
+
+
+def gpu_free_reason(name: str) -> str | None:
+    """Why the lesson puts nothing on a GPU (its memory module's NO_GPU); None for one that does."""
+    module = lesson_memory_module(name)
+    return getattr(module, "NO_GPU", None) if module is not None else None
+
+
+def lesson_need(name: str, cfg: Any) -> Need | None:
+    """The lesson's need at these settings, from dlenv_lessons/NAME/memory.py; None for a lesson without
+    one (not yet estimated), one that needs no GPU (NO_GPU), or one whose base model's config is out of reach."""
+    module = lesson_memory_module(name)
+    return module.need(cfg) if module is not None else None
 
 
 def with_settings(cfg: Any, **changes: Any) -> Any:
@@ -147,7 +187,10 @@ def with_settings(cfg: Any, **changes: Any) -> Any:
 TABLE_HEADER = (
     "# Each lesson's GPU memory at its defaults and at --smoke, counted from its model by dlenv.runner.memory.\n"
     "# generated by `python -m dlenv.runner.memory` - do not edit; tests/runner/test_memory.py checks it.\n"
+    "# A lesson whose packages an environment lacks (transfer's torchvision) keeps the rows last counted where\n"
+    "# they are installed: run it there too (nox's vision environment for transfer).\n"
 )
+NO_GPU_TABLE = "no_gpu"  # the table of lessons that need no GPU, each with its reason
 
 
 def table_path() -> Path:
@@ -162,27 +205,61 @@ def lessons_with_estimates() -> list[str]:
     return [name for name in lesson_names() if (lessons_dir() / name / "memory.py").is_file()]
 
 
-def render_table() -> str:
-    """The table of every lesson's need at its defaults and at --smoke, as TOML."""
+def counted_rows(name: str) -> list[str]:
+    """The lesson's rows of the table, counted here; ModuleNotFoundError where a package it imports is missing."""
     from dlenv.runner import config as config_builder
 
-    lines = [TABLE_HEADER]
+    module = importlib.import_module(f"dlenv_lessons.{name}.config")
+    lines = []
+    for label, smoke in (("default", None), ("smoke", module.SMOKE)):
+        need = lesson_need(name, config_builder.build(module.Config, smoke, []))
+        if need is not None:
+            lines.append(f'{label} = {{ mib = {need.mib}, basis = "{need.basis}" }}')
+    return lines
+
+
+def recorded_rows(name: str, recorded: dict[str, Any]) -> list[str]:
+    """The lesson's rows as the table holds them, written back unchanged."""
+    rows = recorded.get(name, {})
+    return [f'{label} = {{ mib = {row["mib"]}, basis = "{row["basis"]}" }}' for label, row in rows.items()]
+
+
+def render_table() -> str:
+    """The table of every lesson's need at its defaults and at --smoke, then the lessons that need no GPU, as
+    TOML. A lesson that cannot be counted here (a package missing) keeps its recorded rows."""
+    import json
+
+    recorded = recorded_needs() if table_path().is_file() else {}
+    lines, gpu_free = [TABLE_HEADER], {}
     for name in lessons_with_estimates():
-        module = importlib.import_module(f"dlenv_lessons.{name}.config")
-        lines.append(f"[{name}]")
-        for label, smoke in (("default", None), ("smoke", module.SMOKE)):
-            need = lesson_need(name, config_builder.build(module.Config, smoke, []))
-            if need is not None:
-                lines.append(f'{label} = {{ mib = {need.mib}, basis = "{need.basis}" }}')
-        lines.append("")
-    return "\n".join(lines)
+        try:
+            reason = gpu_free_reason(name)
+            rows = [] if reason else counted_rows(name)
+        except ModuleNotFoundError:
+            reason, rows = None, recorded_rows(name, recorded)
+        if reason:
+            gpu_free[name] = reason
+        elif rows:
+            lines += [f"[{name}]", *rows, ""]
+    lines += [f"[{NO_GPU_TABLE}]  # lessons that put nothing on a GPU, and why"]
+    lines += [f"{name} = {json.dumps(reason, ensure_ascii=False)}" for name, reason in gpu_free.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _read_table(path: Path | None) -> dict[str, Any]:
+    import tomllib
+
+    return tomllib.loads((path or table_path()).read_text(encoding="utf-8"))
 
 
 def recorded_needs(path: Path | None = None) -> dict[str, dict[str, dict[str, Any]]]:
     """The table as written: {lesson: {"default" | "smoke": {"mib", "basis"}}}; read without any framework."""
-    import tomllib
+    return {name: rows for name, rows in _read_table(path).items() if name != NO_GPU_TABLE}
 
-    return tomllib.loads((path or table_path()).read_text(encoding="utf-8"))
+
+def recorded_gpu_free(path: Path | None = None) -> dict[str, str]:
+    """The lessons the table says need no GPU: {lesson: why}."""
+    return _read_table(path).get(NO_GPU_TABLE, {})
 
 
 if __name__ == "__main__":
