@@ -74,7 +74,7 @@ def test_a_bad_planned_gpu_memory_is_refused_in_one_line(tmp_path):
     )
 
 
-def test_a_lesson_without_an_estimate_runs_whatever_the_gpu():
-    from dlenv_lessons.regression.config import Config as RegressionConfig
+def test_a_lesson_that_needs_no_gpu_runs_whatever_the_gpu():
+    from dlenv_lessons.dedup.config import Config as DedupConfig
 
-    assert require_fit("regression", RegressionConfig(), 1) is None
+    assert require_fit("dedup", DedupConfig(), 1) is None
