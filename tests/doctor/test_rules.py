@@ -533,3 +533,20 @@ def test_no_gpu_or_no_known_memory_skips_the_fit(judge):
     assert judge("lessons-fit-gpu-memory", cpu_machine()).status == "skip"
     unknown = Gpu("Tesla T4", "7.5")
     assert judge("lessons-fit-gpu-memory", dataclasses.replace(gpu_machine(), gpus=(unknown,))).status == "skip"
+
+
+def test_an_r375_machine_with_two_p100s_names_both_and_the_driver_to_install(matrix):
+    # the shape of an R375 `nvidia-smi -q -x`: no <cuda_version>, and `--query-gpu=compute_cap` is refused
+    gpu = "<gpu id='{}'><product_name>Tesla P100-PCIE-16GB</product_name>"
+    gpu += "<fb_memory_usage><total>16280 MiB</total></fb_memory_usage></gpu>"
+    xml = f"<nvidia_smi_log><driver_version>375.66</driver_version>{gpu.format(1)}{gpu.format(2)}</nvidia_smi_log>"
+    probe = dataclasses.replace(
+        parse_nvidia_smi(xml, 'Field "compute_cap" is not a valid field to query.'), python="3.10.12"
+    )
+    assert probe.cuda_driver == "8.0" and [g.compute_capability for g in probe.gpus] == ["6.0", "6.0"]
+    report = diagnose(probe, matrix)
+    assert report.recommended_row is None
+    (row_check,) = [c for c in report.checks if c.id == "matrix-row"]
+    assert row_check.status == "fail"
+    assert "driver 375.66 (CUDA 8.0), which drives Tesla P100-PCIE-16GB, Tesla P100-PCIE-16GB" in row_check.message
+    assert (row_check.fix or "").startswith("upgrade the NVIDIA driver to at least 450.80.02")
