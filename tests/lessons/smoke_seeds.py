@@ -27,7 +27,7 @@ from typing import Any
 
 from smoke_bars import LEARNS, Bar, failed, short
 
-from dlenv.measured.record import record_reports
+from dlenv.measured.record import load_now, record_reports
 
 TIMEOUT_S = 600  # a run this slow has failed its smoke budget many times over
 
@@ -113,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"no smoke bars for {', '.join(unknown)}; lessons: {', '.join(LEARNS)}")
     lessons = args.lessons or list(LEARNS)
+    load_before = load_now()  # other work on the cores before these runs (theirs adds up to --jobs)
     with ThreadPoolExecutor(args.jobs) as pool:
         futures = {
             (name, s): pool.submit(run_one, name, s, args.device, args.sets) for name in lessons for s in args.seeds
@@ -131,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         args.report.write_text("\n".join([*sections, summary, ""]), encoding="utf-8")
     if args.record:
         cleared = [future.result() for future in futures.values() if not future.result().missed]
-        record_reports(args.record, [outcome.report for outcome in cleared if outcome.report])
+        record_reports(args.record, [outcome.report for outcome in cleared if outcome.report], load_before)
     return 1 if missed else 0
 
 

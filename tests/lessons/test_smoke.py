@@ -14,7 +14,7 @@ import pytest
 from smoke_bars import LEARNS, failed
 from support import NO_POSIX_SIGNALS, TEST_DEVICE, dlenv_run, metrics, posix_only
 
-from dlenv.measured.record import record_runs
+from dlenv.measured.record import load_now, record_runs
 from dlenv.runner.frameworks import TORCH, installed, lesson_framework, lesson_needs
 
 pytest.importorskip("sklearn")
@@ -32,6 +32,7 @@ def lesson_params() -> list:
 @pytest.mark.parametrize("lesson", lesson_params())
 def test_smoke_run_learns(lesson, tmp_path):
     pytest.importorskip(lesson_framework(lesson))
+    load_before = load_now()  # what else kept the cores busy while this run was timed
     dlenv_run(lesson, "--smoke", out=tmp_path)
     report = metrics(tmp_path)
     missed = failed(lesson, report["metrics"])
@@ -40,7 +41,7 @@ def test_smoke_run_learns(lesson, tmp_path):
     assert report["lesson"] == lesson and report["device"] == TEST_DEVICE and report["throughput"]["value"] > 0
     assert list((tmp_path / "tb").rglob("events.out.tfevents.*"))  # OUT/tb, or OUT/tb/<part> for each part
     if os.environ.get(RECORD_ENV):  # nox -s "smoke(row='cpu')": the READMEs' numbers come from these runs
-        record_runs(Path(os.environ[RECORD_ENV]), [tmp_path])
+        record_runs(Path(os.environ[RECORD_ENV]), [tmp_path], load_before)
 
 
 @needs_torch

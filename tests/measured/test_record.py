@@ -63,3 +63,10 @@ def test_a_record_file_of_another_kind_is_bad_input_and_left_alone(cli, tensors_
     result = cli("measured", "record", str(tensors_run), "--record", str(record_file))
     assert result.code == 2 and f"'{record_file}' is not a record of measured runs" in result.stderr
     assert record_file.read_text(encoding="utf-8") == '{"rows": []}'
+
+
+def test_the_load_before_the_runs_is_what_the_record_keeps(cli, tensors_run, tmp_path):
+    record_file = tmp_path / "smoke.json"
+    assert cli("measured", "record", str(tensors_run), "--record", str(record_file), "--load", "0.42").code == 0
+    (run,) = json.loads(record_file.read_text(encoding="utf-8"))["lessons"]["tensors"]["runs"]
+    assert run["machine"]["load_average_1m"] == 0.42

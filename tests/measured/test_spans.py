@@ -29,7 +29,9 @@ def span(spec: str, shown: str = "?") -> str:
         ("rlhf.dpo_margin_end/reward_accuracy .3f", "1.549"),  # a ratio of two keys
         ("rlhf.reward_accuracy .2f", "0.71"),  # seed 0 of several
         ("rlhf.reward_accuracy .2f range", "0.65–0.89"),  # lowest–highest over the seeds
-        ("rlhf.seeds", "0–2"),
+        ("rlhf.seeds", "seeds 0–2"),
+        ("rlhf.seeds zh", "种子 0–2"),
+        ("tensors.seeds", "seed 0"),
         ("rlhf.seconds .0f", "31"),  # timed on an idle machine: no mark
         ("tensors.seconds .0f", "4†"),  # timed under load 2.3 on 2 cores: marked
         ("tensors.seconds .0f unit:秒", "4 秒†"),  # the mark after the unit
@@ -42,9 +44,10 @@ def test_a_span_shows_the_records_value_in_its_format(spec, shown):
 
 
 def test_text_around_the_spans_is_left_as_written():
-    text = f"slope error {span('tensors.slope_error .2f', '0.5')}, 中文 {span('rlhf.seeds', '7')}。\n"
+    text = f"slope error {span('tensors.slope_error .2f', '0.5')}, 中文 {span('rlhf.seeds zh', '7')}。\n"
     filled = fill(text, RECORD, "README.md")
-    assert filled == f"slope error {span('tensors.slope_error .2f', '0.01')}, 中文 {span('rlhf.seeds', '0–2')}。\n"
+    seeds = span("rlhf.seeds zh", "种子 0–2")
+    assert filled == f"slope error {span('tensors.slope_error .2f', '0.01')}, 中文 {seeds}。\n"
     assert fill(filled, RECORD, "README.md") == filled
 
 

@@ -20,6 +20,10 @@ def record(
     record_file: Annotated[
         Path | None, typer.Option("--record", help="The record to update; default: the checkout's smoke record.")
     ] = None,
+    load_before: Annotated[
+        float | None,
+        typer.Option("--load", help="The 1-minute load average before the runs (/proc/loadavg); default: now."),
+    ] = None,
 ) -> None:
     """Add runs to the record (a lesson's run of the same seed is replaced); `dlenv render` then fills the READMEs."""
     from dlenv.measured.record import SMOKE_RECORD, record_runs
@@ -29,7 +33,7 @@ def record(
         if root is None:
             raise DlenvError("this dlenv is not a checkout, so it has no smoke record", hint="pass --record FILE")
         record_file = root / SMOKE_RECORD
-    lessons = record_runs(record_file, run_dirs)
+    lessons = record_runs(record_file, run_dirs, load_before)
     out().print(f"recorded {', '.join(lessons)} in {record_file}")
 
 

@@ -45,17 +45,27 @@ def read_run(run_dir: Path) -> dict[str, Any]:
     return report
 
 
-def machine_summary() -> dict[str, Any]:
-    """What the numbers depend on: the CPU, the cores this process may use, the load while it ran."""
+def machine_summary(load_before: float | None = None) -> dict[str, Any]:
+    """What the numbers depend on: the CPU, the cores this process may use, and the 1-minute load average
+    before the runs (`load`; else now), other work that shared the cores."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return {
         "cpu": _cpu_model(),
         "cores": cores,
         "system": f"{platform.system()} {platform.machine()}",
         "python": platform.python_version(),
-        # Other work on the same cores slows every run: times taken under a load above the cores' count overstate.
-        "load_average_1m": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
+        # Other work on the same cores slows every run: times taken under load overstate (dlenv.measured.spans).
+        "load_average_1m": _rounded(load_before if load_before is not None else load_now()),
     }
+
+
+def load_now() -> float | None:
+    """The 1-minute load average (POSIX getloadavg; Windows has none)."""
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+
+
+def _rounded(load: float | None) -> float | None:
+    return None if load is None else round(load, 2)
 
 
 def _cpu_model() -> str:
@@ -112,13 +122,13 @@ def save(path: Path, record: Mapping[str, Any]) -> None:
     atomic_write(path, json.dumps(record, indent=1, ensure_ascii=False, sort_keys=False) + "\n")
 
 
-def record_runs(path: Path, run_dirs: Iterable[Path], date: str | None = None) -> list[str]:
+def record_runs(path: Path, run_dirs: Iterable[Path], load_before: float | None = None) -> list[str]:
     """Add the runs in `run_dirs` to the record at `path` (created if missing); returns their lessons."""
-    return record_reports(path, [read_run(folder) for folder in run_dirs], date)
+    return record_reports(path, [read_run(folder) for folder in run_dirs], load_before)
 
 
-def record_reports(path: Path, reports: list[Mapping[str, Any]], date: str | None = None) -> list[str]:
-    """Add runs' metrics.json reports to the record at `path`, with this machine's summary taken now (right after
-    the runs: its load average is theirs); returns their lessons."""
-    save(path, with_runs(load(path), reports, machine_summary(), date))
+def record_reports(path: Path, reports: list[Mapping[str, Any]], load_before: float | None = None) -> list[str]:
+    """Add runs' metrics.json reports to the record at `path`, with this machine's summary and the 1-minute load
+    average before the runs began (default: now, which counts the runs themselves); returns their lessons."""
+    save(path, with_runs(load(path), reports, machine_summary(load_before)))
     return [report["lesson"] for report in reports]

@@ -4,7 +4,7 @@ A number a README quotes from a run is written as a span, the value between two 
 
     <!-- m:tensors.slope_error .2f -->0.01<!-- /m -->          seed 0's metrics["slope_error"], as .2f
     <!-- m:rlhf.reward_accuracy .2f range -->0.65–0.89<!-- /m -->   lowest–highest over the recorded seeds
-    <!-- m:rlhf.seeds -->0–4<!-- /m -->                          the recorded seeds
+    <!-- m:rlhf.seeds -->seeds 0–4<!-- /m -->                    the recorded seeds (`seeds zh`: 种子 0–4)
     <!-- m:tf_regularization.config.train_size d -->150<!-- /m -->  a key of the run, where metrics has none
     <!-- m:qlora.weight_bytes_4bit/weight_bytes_full .2f -->0.14<!-- /m -->  the ratio of two keys
     <!-- m:transformer.seconds .0f unit:s -->21 s<!-- /m -->    a unit after the number (`unit:秒` in Chinese)
@@ -40,6 +40,7 @@ class Span:
     format: str
     over_seeds: bool  # `range`: lowest–highest over every recorded seed
     unit: str = ""  # `unit:s`: written after the number, before a † mark
+    chinese: bool = False  # `zh`: words in Chinese (the seeds' 种子)
 
     @classmethod
     def parse(cls, spec: str, where: str) -> Span:
@@ -53,11 +54,12 @@ class Span:
         options = words[1:]
         over_seeds = "range" in options
         units = [word.removeprefix("unit:") for word in options if word.startswith("unit:")]
-        formats = [word for word in options if word != "range" and not word.startswith("unit:")]
+        formats = [word for word in options if word not in ("range", "zh") and not word.startswith("unit:")]
         if len(formats) > 1:
             raise DlenvError(f"{where}: span 'm:{spec}' has more than one format: {' '.join(formats)}")
         below = tuple(divisor.split(".")) if divisor else None
-        return cls(lesson, tuple(path), below, formats[0] if formats else DEFAULT_FORMAT, over_seeds, " ".join(units))
+        fmt = formats[0] if formats else DEFAULT_FORMAT
+        return cls(lesson, tuple(path), below, fmt, over_seeds, " ".join(units), "zh" in options)
 
     @property
     def key(self) -> str:
@@ -122,7 +124,9 @@ def shown(span: Span, record: Mapping[str, Any], where: str) -> str:
     """What the span shows, from the record."""
     runs = runs_of(record, span.lesson, where)
     if span.path == ("seeds",):
-        return seeds_text([run["seed"] for run in runs])
+        seeds = [run["seed"] for run in runs]
+        words = "种子" if span.chinese else "seed" if len(seeds) == 1 else "seeds"
+        return f"{words} {seeds_text(seeds)}"
     chosen = runs if span.over_seeds else [next((r for r in runs if r["seed"] == SEED), runs[0])]
     values = [value_of(run, span, where) for run in chosen]
     low, high = formatted(min(values), span.format, where), formatted(max(values), span.format, where)
@@ -167,7 +171,8 @@ def note(record: Mapping[str, Any], chinese: bool) -> str:
     machines = sorted({(run["machine"].get("cpu", "?"), run["machine"].get("cores", "?")) for run in runs})
     where = "; ".join(f"{cpu} ({cores} cores)" if not chinese else f"{cpu}（{cores} 核）" for cpu, cores in machines)
     loads = sorted(run["machine"]["load_average_1m"] for run in runs if busy(run))
-    load = f"{loads[0]}" if loads and loads[0] == loads[-1] else f"{loads[0]}{EN_DASH}{loads[-1]}" if loads else ""
+    low, high = (f"{loads[0]:.1f}", f"{loads[-1]:.1f}") if loads else ("", "")
+    load = low if low == high else f"{low}{EN_DASH}{high}"
     if chinese:
         text = (f"以上数字由 `dlenv render` 从 `docs/measured/smoke.json` 填入：`--smoke`、种子 {SEED}"
                 f"（标明范围处为所记录的全部种子），{when}，dlenv {versions}，{where}。")  # fmt: skip
