@@ -219,7 +219,8 @@ def measured_numbers(root: Path, files: dict[str, str]) -> dict[str, str]:
             continue
         text = spans.fill(text, measured, rel)
         if rel in README_FILES:
-            text = with_section(text, "measured", spans.note(measured, chinese=rel != README_FILES[0]))
+            marked = spans.timed_busy(text, measured, rel)
+            text = with_section(text, "measured", spans.note(measured, chinese=rel != README_FILES[0], marked=marked))
         filled[rel] = text
     return filled
 

@@ -8,7 +8,7 @@ import pytest
 from support import ROOT
 
 from dlenv.errors import DlenvError
-from dlenv.measured.spans import drift, fill, note
+from dlenv.measured.spans import drift, fill, note, timed_busy
 
 RECORD = json.loads((ROOT / "tests" / "fixtures" / "measured" / "smoke.json").read_text(encoding="utf-8"))
 
@@ -82,3 +82,10 @@ def test_the_note_says_where_the_numbers_come_from_and_what_the_mark_means():
     assert "Test CPU（2 核）" in chinese and "† 测时的同时有其他任务占用这些核（1 分钟平均负载 2.3）" in chinese
     idle = {"format": 1, "lessons": {"rlhf": RECORD["lessons"]["rlhf"]}}
     assert "†" not in note(idle, chinese=False) and "†" not in note(idle, chinese=True)
+
+
+def test_the_note_explains_the_mark_only_for_the_times_the_text_shows():
+    untimed = f"slope error {span('tensors.slope_error .2f')}"
+    timed = untimed + f" in {span('tensors.seconds .0f unit:s')}"
+    assert "†" not in note(RECORD, chinese=False, marked=timed_busy(untimed, RECORD, "README.md"))
+    assert "load average 2.3" in note(RECORD, chinese=False, marked=timed_busy(timed, RECORD, "README.md"))

@@ -160,17 +160,31 @@ def has_spans(text: str) -> bool:
     return SPAN.search(text) is not None
 
 
-def note(record: Mapping[str, Any], chinese: bool) -> str:
-    """The line under a table of measured numbers: what was run, where, when; and what † means."""
+def timed_busy(text: str, record: Mapping[str, Any], where: str) -> list[dict[str, Any]]:
+    """The runs behind the times `text` marks †."""
+    marked = []
+    for match in SPAN.finditer(text):
+        span = Span.parse(match["spec"], where)
+        if span.path[-1:] == ("seconds",):
+            runs = runs_of(record, span.lesson, where)
+            chosen = runs if span.over_seeds else [next((r for r in runs if r["seed"] == SEED), runs[0])]
+            marked += [run for run in chosen if busy(run)]
+    return marked
+
+
+def note(record: Mapping[str, Any], chinese: bool, marked: list[dict[str, Any]] | None = None) -> str:
+    """The line under a table of measured numbers: what was run, where, when; and what † means on the `marked`
+    runs' times (timed_busy; default: every run's)."""
     runs = [run for kept in record["lessons"].values() for run in kept["runs"]]
     if not runs:
         return ""
+    marked = [run for run in runs if busy(run)] if marked is None else marked
     dates = sorted({run["date"] for run in runs})
     when = dates[0] if len(dates) == 1 else f"{dates[0]} {EN_DASH} {dates[-1]}"
     versions = ", ".join(sorted({run["dlenv_version"] for run in runs}))
     machines = sorted({(run["machine"].get("cpu", "?"), run["machine"].get("cores", "?")) for run in runs})
     where = "; ".join(f"{cpu} ({cores} cores)" if not chinese else f"{cpu}（{cores} 核）" for cpu, cores in machines)
-    loads = sorted(run["machine"]["load_average_1m"] for run in runs if busy(run))
+    loads = sorted(run["machine"]["load_average_1m"] for run in marked)
     low, high = (f"{loads[0]:.1f}", f"{loads[-1]:.1f}") if loads else ("", "")
     load = low if low == high else f"{low}{EN_DASH}{high}"
     if chinese:
