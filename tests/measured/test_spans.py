@@ -29,6 +29,7 @@ def span(spec: str, shown: str = "?") -> str:
         ("rlhf.dpo_margin_end/reward_accuracy .3f", "1.549"),  # a ratio of two keys
         ("rlhf.reward_accuracy .2f", "0.71"),  # seed 0 of several
         ("rlhf.reward_accuracy .2f range", "0.65–0.89"),  # lowest–highest over the seeds
+        ("rlhf.dpo_margin_end +.1f range", "+1.0–1.3"),  # a sign shown once
         ("rlhf.seeds", "seeds 0–2"),
         ("rlhf.seeds zh", "种子 0–2"),
         ("tensors.seeds", "seed 0"),

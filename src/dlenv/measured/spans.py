@@ -130,6 +130,8 @@ def shown(span: Span, record: Mapping[str, Any], where: str) -> str:
     chosen = runs if span.over_seeds else [next((r for r in runs if r["seed"] == SEED), runs[0])]
     values = [value_of(run, span, where) for run in chosen]
     low, high = formatted(min(values), span.format, where), formatted(max(values), span.format, where)
+    if low != high and low.startswith("+") and high.startswith("+"):  # +0.21–0.31: the sign once
+        high = high[1:]
     text = (low if low == high else f"{low}{EN_DASH}{high}") + (f" {span.unit}" if span.unit else "")
     timed = span.path[-1:] == ("seconds",)
     return text + (BUSY_MARK if timed and any(busy(run) for run in chosen) else "")
