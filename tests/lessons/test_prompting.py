@@ -99,4 +99,4 @@ def test_an_unknown_template_style_is_bad_input_in_one_line(tmp_path):
 
 def test_a_model_that_is_neither_a_folder_nor_an_id_is_bad_input(tmp_path):
     proc = dlenv_run("prompting", "--set", "model=no such model", out=tmp_path, check=False)
-    assert proc.returncode == 2 and "neither a folder nor a Hugging Face id" in proc.stderr
+    assert proc.returncode == 2 and "neither a folder nor a model id like org/name (Hugging Face)" in proc.stderr
