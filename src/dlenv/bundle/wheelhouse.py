@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,12 +88,14 @@ def _stand_ins(constraints: list[str], installed: dict[str, str], folder: Path) 
     return stand_ins, other
 
 
-def stand_in_wheel(folder: Path, name: str, version: str) -> Path:
-    """A wheel of `name` `version` with metadata only: no code, no dependencies, installable anywhere."""
+def stand_in_wheel(folder: Path, name: str, version: str, metadata: Iterable[str] = ()) -> Path:
+    """A wheel of `name` `version` with metadata only: no code, and no dependencies unless `metadata` adds
+    lines (Requires-Dist, Provides-Extra, ...); installable anywhere."""
     dist = re.sub(r"[-_.]+", "_", name)
     info = f"{dist}-{version}.dist-info"
+    lines = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}", *metadata]
     files = {
-        f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+        f"{info}/METADATA": "\n".join(lines) + "\n",
         f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: dlenv\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
     }
     files[f"{info}/RECORD"] = "".join(f"{path},,\n" for path in files) + f"{info}/RECORD,,\n"
