@@ -29,6 +29,7 @@ from pathlib import Path
 from dlenv.errors import FAILED, DlenvError
 from dlenv.fileio import atomic_write
 from dlenv.platforms.images import PlatformImage, load_image, package_version
+from dlenv.resolve import uv_binary
 
 COLAB_REPO = "googlecolab/backend-info"
 KAGGLE_REPO = "Kaggle/docker-python"
@@ -142,7 +143,7 @@ def uv_resolve(requirements: list[str], preferred: list[str], python: str, exclu
         wanted, out = Path(tmp) / "requirements.in", Path(tmp) / "requirements.txt"
         wanted.write_text("\n".join(requirements) + "\n", encoding="utf-8")
         out.write_text("\n".join(preferred) + "\n", encoding="utf-8")
-        command = [sys.executable, "-m", "uv", "pip", "compile", str(wanted), "-o", str(out), "--quiet",
+        command = [uv_binary(), "pip", "compile", str(wanted), "-o", str(out), "--quiet",
                    "--no-header", "--no-annotate", "--python-version", ".".join(python.split(".")[:2]),
                    "--python-platform", KAGGLE_PYTHON_PLATFORM, "--exclude-newer", exclude_newer]  # fmt: skip
         done = subprocess.run(command, capture_output=True, text=True)
