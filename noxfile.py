@@ -49,6 +49,7 @@ VISION_ROW = "cu130"
 VISION_TESTS = ("tests/lessons/test_vision.py", "tests/lessons/test_smoke.py", "tests/runner/test_memory.py")
 # The record of measured runs the READMEs' numbers come from (dlenv.measured): the CPU smoke runs write it.
 MEASURED_RECORD = ROOT / "docs" / "measured" / "smoke.json"
+FULL_RECORD = ROOT / "docs" / "measured" / "full.json"  # and the full runs (`nox -s full_runs`) this one
 RECORD_ENV = "DLENV_MEASURED_RECORD"  # read by tests/lessons/test_smoke.py
 BENCH_DIR = Path("benchmarks")  # pytest-benchmark storage: benchmarks/<row>/<device>/<machine>/NNNN_*.json
 
@@ -317,6 +318,24 @@ def smoke_seeds(session: nox.Session) -> None:
     The lessons that need torchvision run in the vision session's environment when named alone
     (`nox -s smoke_seeds -- cnn transfer`); without names, every other lesson runs in the cpu row's.
     """
+    run_seeds(session, [], MEASURED_RECORD)
+
+
+@nox.session(default=False)
+def full_runs(session: nox.Session) -> None:
+    """Every lesson's full run (no --smoke), one at a time with every core, on the seeds the READMEs quote,
+    recorded in docs/measured/full.json when it clears the smoke bars (`dlenv render` then fills the READMEs).
+
+    `nox -s full_runs` runs every lesson but cnn and transfer, `nox -s full_runs -- cnn transfer` those two
+    (they need torchvision); other arguments as smoke_seeds'. About 15 minutes on two CPU cores; run it on an
+    idle machine, as a time taken under load is marked in the READMEs.
+    """
+    run_seeds(session, ["--full"], FULL_RECORD)
+
+
+def run_seeds(session: nox.Session, kind: list[str], record_file: Path) -> None:
+    """tests/lessons/smoke_seeds.py with the session's arguments, in the cpu row's environment or, for the
+    lessons that need torchvision named alone, the vision session's; recorded in `record_file`."""
     named = [arg for arg in session.posargs if arg in lesson_names()]
     vision = [lesson for lesson in named or lesson_names() if needs_torchvision(lesson)]
     if named and len(vision) == len(named):  # the vision lessons, in the vision session's environment
@@ -324,14 +343,14 @@ def smoke_seeds(session: nox.Session) -> None:
         session.install("-e", ".[dev,lessons]")
     elif named and vision:
         apart = " ".join(vision)
-        session.error(f"run {apart} apart, they need torchvision: nox -s smoke_seeds -- {apart}")
+        session.error(f"run {apart} apart, they need torchvision: nox -s {session.name} -- {apart}")
     else:
         install_cpu_suite(session)
     others = [] if named else [lesson for lesson in lesson_names() if lesson not in vision]
-    # the lessons' own smoke runs on the CPU are what the READMEs' ranges over seeds quote
+    # the lessons' own runs on the CPU are what the READMEs quote
     own_runs = not any(arg.startswith(("--set", "--device")) for arg in session.posargs)
-    record = ["--record", str(MEASURED_RECORD)] if own_runs else []
-    session.run("python", "tests/lessons/smoke_seeds.py", *others, *record, *session.posargs)
+    record = ["--record", str(record_file)] if own_runs else []
+    session.run("python", "tests/lessons/smoke_seeds.py", *others, *kind, *record, *session.posargs)
 
 
 @nox.session(default=False)

@@ -87,6 +87,7 @@ def train(ctx: Context, cfg: Config) -> Result:
             "best_batch_size": study.best_params["batch_size"],
             "trials_complete": states.count(optuna.trial.TrialState.COMPLETE),
             "trials_pruned": states.count(optuna.trial.TrialState.PRUNED),
+            "trials": len(states),  # what the study ran: every one of them completes or is pruned
         },
         throughput_unit="trials/s",
         throughput=(len(finished()) - already) / (time.perf_counter() - started),

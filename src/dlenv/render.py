@@ -204,13 +204,13 @@ def render_all(matrix: Matrix, root: Path) -> dict[str, str]:
 
 def measured_numbers(root: Path, files: dict[str, str]) -> dict[str, str]:
     """The READMEs (as rendered so far, or as on disk) whose `<!-- m:... -->` spans quote measured runs, with the
-    numbers of docs/measured/smoke.json and, in the top READMEs, the note saying where they come from."""
-    from dlenv.measured import record, spans
+    numbers of docs/measured/smoke.json and full.json and, in the top READMEs, the note saying where they come
+    from."""
+    from dlenv.measured import spans
 
-    path = root / record.SMOKE_RECORD
-    if not path.is_file():  # nothing measured yet: the spans keep what they show
+    measured = measured_records(root)
+    if measured is None:  # nothing measured yet: the spans keep what they show
         return {}
-    measured = record.load(path)
     filled = {}
     readmes = [*README_FILES, *(str(p.relative_to(root)) for p in sorted(root.glob("dlenv_lessons/*/README.md")))]
     for rel in readmes:
@@ -220,9 +220,21 @@ def measured_numbers(root: Path, files: dict[str, str]) -> dict[str, str]:
         text = spans.fill(text, measured, rel)
         if rel in README_FILES:
             marked = spans.timed_busy(text, measured, rel)
-            text = with_section(text, "measured", spans.note(measured, chinese=rel != README_FILES[0], marked=marked))
+            kinds = spans.kinds_quoted(text, rel)
+            note = spans.note(measured, chinese=rel != README_FILES[0], marked=marked, kinds=kinds)
+            text = with_section(text, "measured", note)
         filled[rel] = text
     return filled
+
+
+def measured_records(root: Path) -> dict[str, dict] | None:
+    """Each kind of run's record in the checkout at `root` (docs/measured/), or None when it has none."""
+    from dlenv.measured import record
+
+    paths = {kind: root / rel for kind, rel in record.RECORDS.items()}
+    if not any(path.is_file() for path in paths.values()):
+        return None
+    return {kind: record.load(path, kind) for kind, path in paths.items()}
 
 
 def stale(matrix: Matrix, root: Path) -> list[str]:
@@ -236,15 +248,14 @@ def stale(matrix: Matrix, root: Path) -> list[str]:
     return differ + orphans(files, root)
 
 
-def number_drift(root: Path, differ: list[str]) -> dict[str, list[str]]:
-    """For each of the `differ` files that quotes measured runs: one line per number that differs from the record
-    (`README.md: tensors.slope_error shows 0.03, the record 0.01`)."""
-    from dlenv.measured import record, spans
+def number_drift(root: Path, differ: list[str]) -> dict[str, list[tuple[str, str]]]:
+    """For each of the `differ` files that quotes measured runs: each number that differs from its record, as
+    (the record's file, `README.md: tensors.slope_error shows 0.03, the record 0.01`)."""
+    from dlenv.measured import spans
 
-    path = root / record.SMOKE_RECORD
-    if not path.is_file():
+    measured = measured_records(root)
+    if measured is None:
         return {}
-    measured = record.load(path)
     found = {}
     for rel in differ:
         text = (root / rel).read_text(encoding="utf-8") if (root / rel).is_file() else ""

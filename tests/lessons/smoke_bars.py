@@ -110,7 +110,7 @@ LEARNS: dict[str, tuple[Bar, ...]] = {
         "dense_vs_linear < 1e-6",
     ),
     "wide_deep": bars("auc > 0.7", "auc_wide_deep >= auc_wide"),
-    "hparam": bars("best_value > 0.85", "trials_complete + trials_pruned == 8"),
+    "hparam": bars("best_value > 0.85", "trials_complete + trials_pruned == trials"),
     "text": bars("neighbour_same_kind > 0.6", "unknown_rate_words > 0.2", "unknown_rate_bpe == 0"),
     "rnn_sentiment": bars("accuracy > 0.9", "bag_of_words_accuracy < 0.7"),
     "text_generation": bars("perplexity < 0.25 * uniform_perplexity", "len(samples) == 2"),

@@ -1,7 +1,7 @@
 """Every lesson's --smoke run on several seeds, against its bars (smoke_bars.py): `nox -s smoke_seeds`.
 
     python tests/lessons/smoke_seeds.py [LESSON ...] [--seeds 0-4] [--jobs 2] [--report FILE] [--record FILE]
-                                        [--set KEY=VALUE ...]
+                                        [--set KEY=VALUE ...] [--full]
 
 A bar must hold on every seed, not only the one a lesson was tuned on. This prints one Markdown table
 per lesson (each bar's value per seed; `✗` where it misses) and each run's wall time, writes the same to
@@ -9,6 +9,10 @@ per lesson (each bar's value per seed; `✗` where it misses) and each run's wal
 one thread each, `--jobs` at a time. `--set` tries other smoke values (tuning a lesson's SMOKE). `--record`
 adds the runs that cleared every bar to a record of measured runs (docs/measured/smoke.json: the READMEs'
 ranges over seeds); never with `--set`, whose runs are not the lesson's smoke.
+
+`--full` runs the lessons as a learner does, without --smoke (`nox -s full_runs`): one at a time with every
+core, on the seeds the READMEs quote (FULL_RUN_SEEDS), against the same bars (a full run learns at least as
+well as its smoke run), and `--record` then takes docs/measured/full.json.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ from smoke_bars import LEARNS, Bar, failed, short
 from dlenv.measured.record import load_now, record_reports
 
 TIMEOUT_S = 600  # a run this slow has failed its smoke budget many times over
+# The seeds whose full runs the READMEs quote (tables per seed, ranges); every other lesson's: seed 0.
+FULL_RUN_SEEDS = {"transformer": [0, 1, 2], "cnn": [0, 1], "transfer": [0, 1]}
 
 
 @dataclass(frozen=True)
@@ -46,10 +52,12 @@ class Outcome:
         return failed(self.lesson, self.metrics) if self.metrics is not None else [self.error]
 
 
-def run_one(lesson: str, seed: int, device: str, sets: list[str]) -> Outcome:
+def run_one(lesson: str, seed: int, device: str, sets: list[str], full: bool = False, shared: bool = True) -> Outcome:
+    """One run in its own process; `shared`: other runs share the cores, so it takes one thread."""
     with tempfile.TemporaryDirectory(prefix=f"smoke-{lesson}-{seed}-") as out:
-        env = {**os.environ, "OMP_NUM_THREADS": "1"}
-        command = [sys.executable, "-m", "dlenv", "run", lesson, "--smoke", "--seed", str(seed),
+        env = {**os.environ, "OMP_NUM_THREADS": "1"} if shared else dict(os.environ)
+        smoke = [] if full else ["--smoke"]
+        command = [sys.executable, "-m", "dlenv", "run", lesson, *smoke, "--seed", str(seed),
                    "--device", device, "--out", out, *(arg for item in sets for arg in ("--set", item))]  # fmt: skip
         began = time.perf_counter()
         try:
@@ -100,8 +108,9 @@ def seed_range(text: str) -> list[int]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("lessons", nargs="*", help=f"default: all of {', '.join(LEARNS)}")
-    parser.add_argument("--seeds", type=seed_range, default=seed_range("0-4"))
-    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--seeds", type=seed_range, help="default: 0-4; with --full, FULL_RUN_SEEDS")
+    parser.add_argument("--jobs", type=int, help="runs at once; default: 2, with --full 1")
+    parser.add_argument("--full", action="store_true", help="full runs (no --smoke), for docs/measured/full.json")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--report", type=Path, help="also write the tables to this Markdown file")
     parser.add_argument("--set", dest="sets", action="append", default=[], help="KEY=VALUE for every run")
@@ -113,14 +122,20 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"no smoke bars for {', '.join(unknown)}; lessons: {', '.join(LEARNS)}")
     lessons = args.lessons or list(LEARNS)
+    jobs = args.jobs or (1 if args.full else 2)
+    seeds = {
+        name: args.seeds or (FULL_RUN_SEEDS.get(name, [0]) if args.full else seed_range("0-4")) for name in lessons
+    }
     load_before = load_now()  # other work on the cores before these runs (theirs adds up to --jobs)
-    with ThreadPoolExecutor(args.jobs) as pool:
+    with ThreadPoolExecutor(jobs) as pool:
         futures = {
-            (name, s): pool.submit(run_one, name, s, args.device, args.sets) for name in lessons for s in args.seeds
+            (name, s): pool.submit(run_one, name, s, args.device, args.sets, args.full, jobs > 1)
+            for name in lessons
+            for s in seeds[name]
         }
         sections = []
         for lesson in lessons:
-            outcomes = [futures[lesson, seed].result() for seed in args.seeds]
+            outcomes = [futures[lesson, seed].result() for seed in seeds[lesson]]
             sections.append(table(lesson, outcomes))
             print(sections[-1], flush=True)
     missed = [key for key, future in futures.items() if future.result().missed]

@@ -54,7 +54,38 @@ def test_a_folder_without_metrics_json_is_bad_input_named_in_one_line(cli, tmp_p
 def test_a_metrics_json_that_is_no_runs_report_is_bad_input(cli, tmp_path):
     (tmp_path / "metrics.json").write_text('{"lesson": "tensors"}', encoding="utf-8")
     result = cli("measured", "record", str(tmp_path), "--record", str(tmp_path / "smoke.json"))
-    assert result.code == 2 and "it lacks env, device, steps, seconds, metrics, throughput" in result.stderr
+    assert result.code == 2 and "it lacks env, device, steps, seconds, metrics, throughput, smoke" in result.stderr
+
+
+def as_full_run(run_dir, into):
+    """`run_dir`'s run as if it had run without --smoke (a real full run takes minutes)."""
+    shutil.copytree(run_dir, into)
+    (into / "metrics.json").write_text(json.dumps({**metrics(run_dir), "smoke": False}), encoding="utf-8")
+    return into
+
+
+def test_a_run_goes_only_into_the_record_of_its_kind(cli, tensors_run, tmp_path):
+    assert metrics(tensors_run)["smoke"] is True
+    full_run = as_full_run(tensors_run, tmp_path / "full-run")
+    full_record, smoke_record = tmp_path / "full.json", tmp_path / "smoke.json"
+    assert cli("measured", "record", str(full_run), "--record", str(full_record)).code == 0
+    assert json.loads(full_record.read_text(encoding="utf-8"))["kind"] == "full"
+    wrong = cli("measured", "record", str(tensors_run), "--record", str(full_record))
+    assert wrong.code == 2
+    assert wrong.stderr.splitlines()[0] == "error: tensors seed 3 is a smoke run; this record keeps full runs"
+    assert "docs/measured/smoke.json" in wrong.stderr
+    mixed = cli("measured", "record", str(tensors_run), str(full_run), "--record", str(smoke_record))
+    assert mixed.code == 2 and "--smoke runs (tensors) and full runs together" in mixed.stderr
+    assert not smoke_record.exists()
+
+
+def test_a_run_that_does_not_say_its_kind_is_bad_input(cli, tensors_run, tmp_path):
+    old = tmp_path / "old-run"
+    old.mkdir()
+    report = {key: value for key, value in metrics(tensors_run).items() if key != "smoke"}
+    (old / "metrics.json").write_text(json.dumps(report), encoding="utf-8")
+    result = cli("measured", "record", str(old), "--record", str(tmp_path / "smoke.json"))
+    assert result.code == 2 and "does not say whether it was a --smoke run" in result.stderr
 
 
 def test_a_record_file_of_another_kind_is_bad_input_and_left_alone(cli, tensors_run, tmp_path):

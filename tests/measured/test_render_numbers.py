@@ -1,12 +1,12 @@
-"""`dlenv render` fills the READMEs' measured numbers from docs/measured/smoke.json; `--check` names each that
-drifted."""
+"""`dlenv render` fills the READMEs' measured numbers from docs/measured/smoke.json and full.json; `--check`
+names each that drifted."""
 
 from __future__ import annotations
 
 import json
 import re
 
-from dlenv.measured.record import SMOKE_RECORD
+from dlenv.measured.record import FULL_RECORD, SMOKE_RECORD
 
 SLOPE_SPAN = re.compile(r"(<!-- m:tensors\.slope_error \.3f -->)([^<]*)(<!-- /m -->)")
 
@@ -61,3 +61,19 @@ def test_a_span_naming_an_unrecorded_metric_is_bad_input(cli, project_copy):
     result = cli("render", "--check", "--root", str(project_copy))
     assert result.code == 2
     assert result.stderr.splitlines()[0] == "error: README.md: the record's run of tensors has no 'accuracy'"
+
+
+def test_a_full_run_number_that_differs_fails_the_check_naming_the_full_record(cli, project_copy):
+    readme = project_copy / "dlenv_lessons" / "cnn" / "README.md"
+    readme.parent.mkdir(parents=True)
+    full_span = "<!-- m:cnn.augmentation_gain +.3f full seed:1 -->"
+    readme.write_text(f"gain {full_span}+9.000<!-- /m -->\n", encoding="utf-8")
+    full_record = json.loads((project_copy / FULL_RECORD).read_text(encoding="utf-8"))
+    (run,) = [run for run in full_record["lessons"]["cnn"]["runs"] if run["seed"] == 1]
+    recorded = format(run["metrics"]["augmentation_gain"], "+.3f")
+    checked = cli("render", "--check", "--root", str(project_copy))
+    assert checked.code == 1
+    line = f"dlenv_lessons/cnn/README.md: cnn.augmentation_gain (full run, seed 1) shows +9.000, the record {recorded}"
+    assert f"differs from docs/measured/full.json: {line}" in checked.stderr.splitlines()
+    assert cli("render", "--root", str(project_copy)).code == 0
+    assert readme.read_text(encoding="utf-8") == f"gain {full_span}{recorded}<!-- /m -->\n"

@@ -126,7 +126,7 @@ def render(
     root_dir: Annotated[Path | None, typer.Option("--root", help="The dlenv checkout to render into.")] = None,
 ) -> None:
     """Render requirements, conda specs, Dockerfiles, compose.yaml and the README tables from the matrix, and the
-    READMEs' measured numbers from docs/measured/smoke.json."""
+    READMEs' measured numbers from docs/measured/ (smoke.json, full.json)."""
     from dlenv import render as renderer
 
     root_dir = root_dir or checkout_root()
@@ -137,8 +137,8 @@ def render(
         differ = renderer.stale(matrix, root_dir)
         numbers = renderer.number_drift(root_dir, differ)
         for rel in differ:
-            for line in numbers.get(rel, []):
-                sys.stderr.write(f"differs from docs/measured/smoke.json: {line}\n")
+            for record_file, line in numbers.get(rel, []):
+                sys.stderr.write(f"differs from {record_file}: {line}\n")
             if rel not in numbers:
                 sys.stderr.write(f"differs from envs/matrix.toml: {rel}\n")
         if differ:

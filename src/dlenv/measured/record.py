@@ -1,11 +1,13 @@
-"""The record of measured runs: each lesson's runs (one per seed) as their OUT/metrics.json reported them,
+"""The records of measured runs: each lesson's runs (one per seed) as their OUT/metrics.json reported them,
 with the row, the date, dlenv's version and a summary of the machine they ran on.
 
-    {"format": 1, "lessons": {"tensors": {"runs": [{"seed": 0, "row": "cpu", "device": "cpu", "date": ...,
-     "dlenv_version": ..., "machine": {...}, "steps": 200, "seconds": 4.1, "metrics": {...},
+    {"format": 1, "kind": "smoke", "lessons": {"tensors": {"runs": [{"seed": 0, "row": "cpu", "device": "cpu",
+     "date": ..., "dlenv_version": ..., "machine": {...}, "steps": 200, "seconds": 4.1, "metrics": {...},
      "throughput": {...}, "config": {...}}]}}}
 
-Recording a run replaces the lesson's earlier run of the same seed; the other lessons are kept.
+There are two, one per kind of run: docs/measured/smoke.json keeps `--smoke` runs, docs/measured/full.json
+full ones (`dlenv run LESSON`); a run goes only into the record of its kind. Recording a run replaces the
+lesson's earlier run of the same seed; the other lessons are kept.
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ from dlenv.fileio import atomic_write
 
 FORMAT = 1
 SMOKE_RECORD = Path("docs") / "measured" / "smoke.json"  # relative to the checkout's root
+FULL_RECORD = Path("docs") / "measured" / "full.json"
+RECORDS = {"smoke": SMOKE_RECORD, "full": FULL_RECORD}  # each kind of run's record
 # What a run's metrics.json must hold to be recorded (DESIGN.md, "Lessons"; the runner also writes seed, config).
-RUN_KEYS = ("lesson", "env", "device", "steps", "seconds", "metrics", "throughput")
+RUN_KEYS = ("lesson", "env", "device", "steps", "seconds", "metrics", "throughput", "smoke")
 # The Linux kernel's CPU description (proc(5), /proc/cpuinfo); elsewhere platform.processor()'s.
 CPUINFO = Path("/proc/cpuinfo")
 
@@ -40,9 +44,25 @@ def read_run(run_dir: Path) -> dict[str, Any]:
     except json.JSONDecodeError as error:
         raise DlenvError(f"'{path}' is not JSON: {error}") from None
     missing = [key for key in RUN_KEYS if not isinstance(report, dict) or key not in report]
+    if missing == ["smoke"]:  # written before runs said which kind they were
+        raise DlenvError(f"'{path}' does not say whether it was a --smoke run", hint="run the lesson again")
     if missing:
         raise DlenvError(f"'{path}' is not a run's metrics.json: it lacks {', '.join(missing)}")
     return report
+
+
+def kind_of(report: Mapping[str, Any]) -> str:
+    """`smoke` or `full`: the record a run's report belongs in."""
+    return "smoke" if report["smoke"] else "full"
+
+
+def kind_of_runs(reports: list[Mapping[str, Any]]) -> str:
+    """The one kind of run `reports` are; a mix is bad input (each kind has its own record)."""
+    kinds = {kind_of(report) for report in reports}
+    if len(kinds) > 1:
+        smoke = ", ".join(sorted({report["lesson"] for report in reports if report["smoke"]}))
+        raise DlenvError(f"these are --smoke runs ({smoke}) and full runs together", hint="record each kind apart")
+    return kinds.pop() if kinds else "smoke"
 
 
 def machine_summary(load_before: float | None = None) -> dict[str, Any]:
@@ -93,15 +113,20 @@ def entry(report: Mapping[str, Any], machine: Mapping[str, Any], date: str) -> d
     }
 
 
-def load(path: Path) -> dict[str, Any]:
-    """The record at `path`, or an empty one when there is none yet."""
+def load(path: Path, kind: str = "smoke") -> dict[str, Any]:
+    """The record at `path`, or an empty one of `kind` when there is none yet."""
     if not path.is_file():
-        return {"format": FORMAT, "lessons": {}}
+        return {"format": FORMAT, "kind": kind, "lessons": {}}
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as error:
         raise DlenvError(f"'{path}' is not JSON: {error}") from None
-    if not isinstance(record, dict) or record.get("format") != FORMAT or not isinstance(record.get("lessons"), dict):
+    if (
+        not isinstance(record, dict)
+        or record.get("format") != FORMAT
+        or record.get("kind") not in RECORDS
+        or not isinstance(record.get("lessons"), dict)
+    ):
         raise DlenvError(f"'{path}' is not a record of measured runs (format {FORMAT})")
     return record
 
@@ -112,10 +137,14 @@ def with_runs(record: Mapping[str, Any], reports: Iterable[Mapping[str, Any]], m
     date = date or datetime.date.today().isoformat()
     lessons = {name: {"runs": list(kept["runs"])} for name, kept in record["lessons"].items()}
     for report in reports:
+        if kind_of(report) != record["kind"]:
+            seed = report.get("seed", 0)
+            raise DlenvError(f"{report['lesson']} seed {seed} is a {kind_of(report)} run; this record keeps "
+                             f"{record['kind']} runs", hint=f"record it in {RECORDS[kind_of(report)]}")  # fmt: skip
         run = entry(report, machine, date)
         runs = lessons.setdefault(report["lesson"], {"runs": []})["runs"]
         runs[:] = sorted([r for r in runs if r["seed"] != run["seed"]] + [run], key=lambda r: r["seed"])
-    return {"format": FORMAT, "lessons": dict(sorted(lessons.items()))}
+    return {"format": FORMAT, "kind": record["kind"], "lessons": dict(sorted(lessons.items()))}
 
 
 def save(path: Path, record: Mapping[str, Any]) -> None:
@@ -128,7 +157,8 @@ def record_runs(path: Path, run_dirs: Iterable[Path], load_before: float | None 
 
 
 def record_reports(path: Path, reports: list[Mapping[str, Any]], load_before: float | None = None) -> list[str]:
-    """Add runs' metrics.json reports to the record at `path`, with this machine's summary and the 1-minute load
-    average before the runs began (default: now, which counts the runs themselves); returns their lessons."""
-    save(path, with_runs(load(path), reports, machine_summary(load_before)))
+    """Add runs' metrics.json reports to the record at `path` (a new one is of the runs' kind), with this
+    machine's summary and the 1-minute load average before the runs began (default: now, which counts the runs
+    themselves); returns their lessons."""
+    save(path, with_runs(load(path, kind_of_runs(reports)), reports, machine_summary(load_before)))
     return [report["lesson"] for report in reports]

@@ -8,10 +8,13 @@ A number a README quotes from a run is written as a span, the value between two 
     <!-- m:tf_regularization.config.train_size d -->150<!-- /m -->  a key of the run, where metrics has none
     <!-- m:qlora.weight_bytes_4bit/weight_bytes_full .2f -->0.14<!-- /m -->  the ratio of two keys
     <!-- m:transformer.seconds .0f unit:s -->21 s<!-- /m -->    a unit after the number (`unit:秒` in Chinese)
+    <!-- m:cnn.augmentation_gain +.3f full -->+0.108<!-- /m -->  a full run's (docs/measured/full.json)
+    <!-- m:cnn.accuracy .3f full seed:1 -->0.993<!-- /m -->       seed 1's run, not seed 0's
 
 The format is Python's format spec (`.2f`, `.0%`, `+.2f`, `.0e`; default `.3g`). A time (`seconds`) taken
 while other work shared the cores is marked † (BUSY_LOAD_PER_CORE), and `note` says so under the table.
 `dlenv render` rewrites what the spans show; `dlenv render --check` names each that differs (`drift`).
+The spans are filled from `records`, each kind of run's record: {"smoke": ..., "full": ...}.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dlenv.errors import DlenvError
+from dlenv.measured.record import RECORDS
 
 SPAN = re.compile(r"<!-- m:(?P<spec>[^>\n]*?) -->(?P<shown>[^\n]*?)<!-- /m -->")
 DEFAULT_FORMAT = ".3g"
@@ -41,6 +45,8 @@ class Span:
     over_seeds: bool  # `range`: lowest–highest over every recorded seed
     unit: str = ""  # `unit:s`: written after the number, before a † mark
     chinese: bool = False  # `zh`: words in Chinese (the seeds' 种子)
+    kind: str = "smoke"  # `full`: a full run's number, not a --smoke run's
+    seed: int | None = None  # `seed:N`: that seed's run (default SEED's)
 
     @classmethod
     def parse(cls, spec: str, where: str) -> Span:
@@ -54,24 +60,53 @@ class Span:
         options = words[1:]
         over_seeds = "range" in options
         units = [word.removeprefix("unit:") for word in options if word.startswith("unit:")]
-        formats = [word for word in options if word not in ("range", "zh") and not word.startswith("unit:")]
+        seeds = [word.removeprefix("seed:") for word in options if word.startswith("seed:")]
+        formats = [word for word in options if word not in WORDS and not word.startswith(("unit:", "seed:"))]
         if len(formats) > 1:
             raise DlenvError(f"{where}: span 'm:{spec}' has more than one format: {' '.join(formats)}")
+        if len(seeds) > 1 or not all(seed.isdigit() for seed in seeds) or (seeds and over_seeds):
+            raise DlenvError(f"{where}: span 'm:{spec}' needs one seed:N, without range")
         below = tuple(divisor.split(".")) if divisor else None
         fmt = formats[0] if formats else DEFAULT_FORMAT
-        return cls(lesson, tuple(path), below, fmt, over_seeds, " ".join(units), "zh" in options)
+        kind = "full" if "full" in options else "smoke"
+        seed = int(seeds[0]) if seeds else None
+        return cls(lesson, tuple(path), below, fmt, over_seeds, " ".join(units), "zh" in options, kind, seed)
 
     @property
     def key(self) -> str:
+        """`cnn.accuracy`, `rlhf.dpo_margin_end/reward_accuracy`, `cnn.accuracy (full run, seed 1)`."""
         key = ".".join((self.lesson, *self.path))
-        return f"{key}/{'.'.join(self.divisor)}" if self.divisor else key
+        key = f"{key}/{'.'.join(self.divisor)}" if self.divisor else key
+        which = [
+            *(["full run"] if self.kind == "full" else []),
+            *([f"seed {self.seed}"] if self.seed is not None else []),
+        ]
+        return f"{key} ({', '.join(which)})" if which else key
 
 
-def runs_of(record: Mapping[str, Any], lesson: str, where: str) -> list[dict[str, Any]]:
-    runs = record["lessons"].get(lesson, {}).get("runs", [])
+WORDS = ("range", "zh", "full")  # a span's options that are neither a format, a unit nor a seed
+
+
+def runs_of(records: Mapping[str, Mapping[str, Any]], span: Span, where: str) -> list[dict[str, Any]]:
+    """The recorded runs the span may quote: its lesson's, in the record of its kind."""
+    runs = records.get(span.kind, {}).get("lessons", {}).get(span.lesson, {}).get("runs", [])
     if not runs:
-        raise DlenvError(f"{where}: no recorded run of '{lesson}'", hint="record one: dlenv measured record RUN_DIR")
+        which = "full " if span.kind == "full" else ""
+        hint = "record one: dlenv measured record RUN_DIR" + (" (or nox -s full_runs)" if which else "")
+        raise DlenvError(f"{where}: no recorded {which}run of '{span.lesson}'", hint=hint)
     return runs
+
+
+def chosen(span: Span, runs: list[dict[str, Any]], where: str) -> list[dict[str, Any]]:
+    """The runs whose values the span shows: every seed's (`range`), the seed it names, or seed SEED's."""
+    if span.over_seeds:
+        return runs
+    if span.seed is not None:
+        picked = [run for run in runs if run["seed"] == span.seed]
+        if not picked:
+            raise DlenvError(f"{where}: no recorded run of '{span.lesson}' with seed {span.seed}")
+        return picked
+    return [next((run for run in runs if run["seed"] == SEED), runs[0])]
 
 
 def value_of(run: Mapping[str, Any], span: Span, where: str) -> Any:
@@ -120,41 +155,43 @@ def busy(run: Mapping[str, Any]) -> bool:
     return load is not None and bool(cores) and load >= BUSY_LOAD_PER_CORE * cores
 
 
-def shown(span: Span, record: Mapping[str, Any], where: str) -> str:
-    """What the span shows, from the record."""
-    runs = runs_of(record, span.lesson, where)
+def shown(span: Span, records: Mapping[str, Mapping[str, Any]], where: str) -> str:
+    """What the span shows, from the records."""
+    runs = runs_of(records, span, where)
     if span.path == ("seeds",):
         seeds = [run["seed"] for run in runs]
         words = "种子" if span.chinese else "seed" if len(seeds) == 1 else "seeds"
         return f"{words} {seeds_text(seeds)}"
-    chosen = runs if span.over_seeds else [next((r for r in runs if r["seed"] == SEED), runs[0])]
-    values = [value_of(run, span, where) for run in chosen]
+    picked = chosen(span, runs, where)
+    values = [value_of(run, span, where) for run in picked]
     low, high = formatted(min(values), span.format, where), formatted(max(values), span.format, where)
     if low != high and low.startswith("+") and high.startswith("+"):  # +0.21–0.31: the sign once
         high = high[1:]
     text = (low if low == high else f"{low}{EN_DASH}{high}") + (f" {span.unit}" if span.unit else "")
     timed = span.path[-1:] == ("seconds",)
-    return text + (BUSY_MARK if timed and any(busy(run) for run in chosen) else "")
+    return text + (BUSY_MARK if timed and any(busy(run) for run in picked) else "")
 
 
-def fill(text: str, record: Mapping[str, Any], where: str) -> str:
-    """`text` with every span showing the record's value."""
+def fill(text: str, records: Mapping[str, Mapping[str, Any]], where: str) -> str:
+    """`text` with every span showing the records' value."""
 
     def filled(match: re.Match[str]) -> str:
-        return f"<!-- m:{match['spec']} -->{shown(Span.parse(match['spec'], where), record, where)}<!-- /m -->"
+        return f"<!-- m:{match['spec']} -->{shown(Span.parse(match['spec'], where), records, where)}<!-- /m -->"
 
     return SPAN.sub(filled, text)
 
 
-def drift(text: str, record: Mapping[str, Any], where: str) -> list[str]:
-    """One line per span whose number differs from the record: `README.md: tensors.slope_error shows 0.03,
-    the record 0.01`."""
+def drift(text: str, records: Mapping[str, Mapping[str, Any]], where: str) -> list[tuple[str, str]]:
+    """Each span whose number differs from the records, as (the record's file, a line):
+    `(docs/measured/smoke.json, README.md: tensors.slope_error shows 0.03, the record 0.01)`."""
     lines = []
     for match in SPAN.finditer(text):
         span = Span.parse(match["spec"], where)
-        expected = shown(span, record, where)
+        expected = shown(span, records, where)
         if match["shown"] != expected:
-            lines.append(f"{where}: {span.key} shows {match['shown']}, the record {expected}")
+            lines.append(
+                (RECORDS[span.kind].as_posix(), f"{where}: {span.key} shows {match['shown']}, the record {expected}")
+            )
     return lines
 
 
@@ -162,42 +199,58 @@ def has_spans(text: str) -> bool:
     return SPAN.search(text) is not None
 
 
-def timed_busy(text: str, record: Mapping[str, Any], where: str) -> list[dict[str, Any]]:
+def kinds_quoted(text: str, where: str) -> list[str]:
+    """The kinds of run whose numbers `text` quotes, smoke first."""
+    kinds = {Span.parse(match["spec"], where).kind for match in SPAN.finditer(text)}
+    return [kind for kind in ("smoke", "full") if kind in kinds]
+
+
+def timed_busy(text: str, records: Mapping[str, Mapping[str, Any]], where: str) -> list[dict[str, Any]]:
     """The runs behind the times `text` marks †."""
     marked = []
     for match in SPAN.finditer(text):
         span = Span.parse(match["spec"], where)
         if span.path[-1:] == ("seconds",):
-            runs = runs_of(record, span.lesson, where)
-            chosen = runs if span.over_seeds else [next((r for r in runs if r["seed"] == SEED), runs[0])]
-            marked += [run for run in chosen if busy(run)]
+            marked += [run for run in chosen(span, runs_of(records, span, where), where) if busy(run)]
     return marked
 
 
-def note(record: Mapping[str, Any], chinese: bool, marked: list[dict[str, Any]] | None = None) -> str:
-    """The line under a table of measured numbers: what was run, where, when; and what † means on the `marked`
-    runs' times (timed_busy; default: every run's)."""
-    runs = [run for kept in record["lessons"].values() for run in kept["runs"]]
-    if not runs:
+def note(records: Mapping[str, Mapping[str, Any]], chinese: bool, marked: list[dict[str, Any]] | None = None,
+         kinds: tuple[str, ...] | list[str] = ("smoke",)) -> str:  # fmt: skip
+    """The line under a table of measured numbers: for each of the `kinds` of run the text quotes, what was run,
+    where, when; and what † means on the `marked` runs' times (timed_busy; default: every quoted run's)."""
+    quoted = {kind: [run for kept in records[kind]["lessons"].values() for run in kept["runs"]] for kind in kinds}
+    quoted = {kind: runs for kind, runs in quoted.items() if runs}
+    if not quoted:
         return ""
-    marked = [run for run in runs if busy(run)] if marked is None else marked
+    marked = [run for runs in quoted.values() for run in runs if busy(run)] if marked is None else marked
+    text = " ".join(_source(kind, runs, chinese) for kind, runs in quoted.items())
+    loads = sorted(run["machine"]["load_average_1m"] for run in marked)
+    low, high = (f"{loads[0]:.1f}", f"{loads[-1]:.1f}") if loads else ("", "")
+    load = low if low == high else f"{low}{EN_DASH}{high}"
+    if loads and chinese:
+        text += f"{BUSY_MARK} 测时的同时有其他任务占用这些核（1 分钟平均负载 {load}），空闲的机器上会更快。"
+    elif loads:
+        text += (f" {BUSY_MARK} Timed while other work shared these cores (1-minute load average {load}): "
+                 "an idle machine is faster.")  # fmt: skip
+    return text + "\n"
+
+
+def _source(kind: str, runs: list[dict[str, Any]], chinese: bool) -> str:
+    """One sentence: which record, what runs, when, which dlenv, on what machine."""
     dates = sorted({run["date"] for run in runs})
     when = dates[0] if len(dates) == 1 else f"{dates[0]} {EN_DASH} {dates[-1]}"
     versions = ", ".join(sorted({run["dlenv_version"] for run in runs}))
     machines = sorted({(run["machine"].get("cpu", "?"), run["machine"].get("cores", "?")) for run in runs})
     where = "; ".join(f"{cpu} ({cores} cores)" if not chinese else f"{cpu}（{cores} 核）" for cpu, cores in machines)
-    loads = sorted(run["machine"]["load_average_1m"] for run in marked)
-    low, high = (f"{loads[0]:.1f}", f"{loads[-1]:.1f}") if loads else ("", "")
-    load = low if low == high else f"{low}{EN_DASH}{high}"
+    if kind == "full":
+        if chinese:
+            return (f"标明“完整运行”的数字来自 `docs/measured/full.json`：不带 `--smoke` 的 `dlenv run`，{when}，"
+                    f"dlenv {versions}，{where}。")  # fmt: skip
+        return (f"Full-run numbers come from `docs/measured/full.json`: `dlenv run` without `--smoke`, {when}, "
+                f"dlenv {versions}, {where}.")  # fmt: skip
     if chinese:
-        text = (f"以上数字由 `dlenv render` 从 `docs/measured/smoke.json` 填入：`--smoke`、种子 {SEED}"
+        return (f"以上数字由 `dlenv render` 从 `docs/measured/smoke.json` 填入：`--smoke`、种子 {SEED}"
                 f"（标明范围处为所记录的全部种子），{when}，dlenv {versions}，{where}。")  # fmt: skip
-        if loads:
-            text += f"{BUSY_MARK} 测时的同时有其他任务占用这些核（1 分钟平均负载 {load}），空闲的机器上会更快。"
-        return text + "\n"
-    text = (f"The numbers come from `docs/measured/smoke.json`, filled in by `dlenv render`: `--smoke`, seed {SEED} "
+    return (f"The numbers come from `docs/measured/smoke.json`, filled in by `dlenv render`: `--smoke`, seed {SEED} "
             f"(where a range is given, every recorded seed), {when}, dlenv {versions}, {where}.")  # fmt: skip
-    if loads:
-        text += (f" {BUSY_MARK} Timed while other work shared these cores (1-minute load average {load}): "
-                 "an idle machine is faster.")  # fmt: skip
-    return text + "\n"

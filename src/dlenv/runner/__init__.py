@@ -211,6 +211,7 @@ def run(name: str, options: RunOptions, progress: Any = None) -> tuple[Path, dic
         "throughput": {"unit": result.throughput_unit, "value": round(result.throughput, 3)},
         "config": asdict(cfg),
         "seed": options.seed,
+        "smoke": options.smoke,  # a --smoke run's numbers are the smoke record's, a full run's the full record's
     }
     process = this_process()
     metrics["processes"] = process.world_size
