@@ -354,6 +354,22 @@ def run_seeds(session: nox.Session, kind: list[str], record_file: Path) -> None:
 
 
 @nox.session(default=False)
+def notebooks(session: nox.Session) -> None:
+    """`nox -s notebooks -- PATH... [--row ROW] [--timeout S]`: `dlenv check --execute` over notebooks inside a
+    row's environment (default: this machine's row), each run top to bottom with a pass/fail table."""
+    args = list(session.posargs)
+    if not [arg for arg in args if not arg.startswith("-")]:
+        session.error("name notebooks or folders: nox -s notebooks -- course/ --row cpu")
+    row = args[args.index("--row") + 1] if "--row" in args[:-1] else this_machines_row(session)
+    if row not in ROWS:
+        session.error(f"unknown row '{row}'; rows: {', '.join(ROWS)}")
+    install_row(session, row)
+    session.install("-e", ".[lessons,data,notebooks]", "-c", str(ROOT / "envs" / "constraints" / f"{row}.txt"))
+    row_args = [] if "--row" in args else ["--row", row]
+    session.run("dlenv", "check", "--execute", *row_args, *args, env={"DLENV_ENV": row})
+
+
+@nox.session(default=False)
 def lesson(session: nox.Session) -> None:
     """Run one lesson on this machine's row: `nox -s lesson -- classification [dlenv run options]`."""
     if not session.posargs:

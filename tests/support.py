@@ -72,3 +72,30 @@ def posix_only(reason: str):  # a pytest mark
     import pytest
 
     return pytest.mark.skipif(ON_WINDOWS, reason=reason)
+
+
+def write_notebook(path: Path, *cells: str | tuple[str, list[dict]], markdown: tuple[str, ...] = ()) -> Path:
+    """An nbformat 4 notebook at `path`: markdown cells first, then a code cell per item (its source, or its
+    source and saved outputs), as Jupyter writes one (source as a list of lines)."""
+    import json
+
+    def lines(text: str) -> list[str]:
+        return text.splitlines(keepends=True)
+
+    notebook_cells = [{"cell_type": "markdown", "metadata": {}, "source": lines(text)} for text in markdown]
+    for cell in cells:
+        source, outputs = (cell, []) if isinstance(cell, str) else cell
+        notebook_cells.append({"cell_type": "code", "execution_count": None, "metadata": {},
+                               "outputs": outputs, "source": lines(source)})  # fmt: skip
+    for number, cell in enumerate(notebook_cells):
+        cell["id"] = f"cell-{number}"
+    notebook = {"cells": notebook_cells, "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                "language": "python"}}, "nbformat": 4, "nbformat_minor": 5}  # fmt: skip
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(notebook, indent=1), encoding="utf-8")
+    return path
+
+
+def stdout_output(text: str) -> dict:
+    """A saved `print` output, as nbformat keeps it."""
+    return {"output_type": "stream", "name": "stdout", "text": text.splitlines(keepends=True)}

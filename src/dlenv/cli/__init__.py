@@ -20,13 +20,13 @@ except ImportError:  # pragma: no cover
     from click.exceptions import UsageError
 
 from dlenv import __version__
-from dlenv.cli import bench, bundle, data, doctor, lessons, matrix, measured, mirror, notebook, platform, run
+from dlenv.cli import bench, bundle, check, data, doctor, lessons, matrix, measured, mirror, notebook, platform, run
 from dlenv.cli.options import Options
 from dlenv.cli.present import print_error
 from dlenv.errors import BAD_INPUT, DlenvError
 
 # In the order `dlenv --help` lists them (commands first, then groups, each in registration order).
-COMMAND_GROUPS = (matrix, doctor, platform, mirror, data, notebook, bundle, run, bench, lessons, measured)
+COMMAND_GROUPS = (matrix, doctor, platform, mirror, data, notebook, check, bundle, run, bench, lessons, measured)
 
 
 class _Dlenv(TyperGroup):
