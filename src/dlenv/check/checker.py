@@ -6,16 +6,19 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+
+from packaging.utils import canonicalize_name
 
 from dlenv.check import cells as cells_module
 from dlenv.check import paths, pip_lines, secrets
 from dlenv.check.code import split
 from dlenv.check.findings import FAIL, INFO, WARN, Finding
-from dlenv.check.imports import Source, Sources, canonical, imported, installed_by_pip
+from dlenv.check.imports import Source, Sources, imported, installed_by_pip
 from dlenv.check.report import NotebookReport
 from dlenv.errors import DlenvError
-from dlenv.matrix import Matrix, Row
+from dlenv.matrix import Row
 from dlenv.platforms.profiles import Profile
 
 # Folders a notebook search never enters: caches, environments, version control.
@@ -35,14 +38,13 @@ SKIPPED_FOLDERS = {
 class Check:
     """What notebooks are checked against."""
 
-    matrix: Matrix
     row: Row
     platform: Profile
     profiles: dict[str, Profile]
     sources: Sources
     windows: bool = os.name == "nt"
 
-    @property
+    @cached_property
     def versions(self) -> dict[str, str]:
         """The version of each distribution the checked environment has: the row's pins over what is installed."""
         return {**self.sources.installed_versions, **self.sources.row_pins.get(self.row.name, {})}
@@ -93,7 +95,7 @@ class Check:
             if source.kind != "package":
                 continue
             sources.append(source)
-            name = canonical(source.distribution or module)
+            name = canonicalize_name(source.distribution or module)
             if name in pip_installed:
                 continue
             if self.row.name in source.rows:

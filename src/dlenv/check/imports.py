@@ -5,7 +5,6 @@ and the matrix rows that pin it."""
 from __future__ import annotations
 
 import ast
-import re
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -13,6 +12,8 @@ from functools import cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from packaging.utils import canonicalize_name
 
 from dlenv.facts import FACTS_DIR, _load
 from dlenv.matrix import Matrix
@@ -65,11 +66,6 @@ def platform_module(name: str) -> bool:
     return any(name == module or name.startswith(module + ".") for module in PLATFORM_MODULES)
 
 
-def canonical(name: str) -> str:
-    """PEP 503's normalised name: `Scikit_Learn` -> `scikit-learn`."""
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 @dataclass
 class Sources:
     """Answers where an import comes from, for one check: what is installed, which rows pin what."""
@@ -81,12 +77,9 @@ class Sources:
 
     @classmethod
     def here(cls, matrix: Matrix) -> Sources:
-        versions = {}
-        for dist in metadata.distributions():
-            name = dist.metadata["Name"]
-            if name:
-                versions.setdefault(canonical(name), dist.version)
-        return cls(metadata.packages_distributions(), versions, row_pins(matrix))
+        from dlenv.doctor.collect import installed_versions
+
+        return cls(metadata.packages_distributions(), installed_versions(), row_pins(matrix))
 
     def of(self, module: str, beside: Path | None = None) -> Source:
         """Where `module` comes from for a notebook in the folder `beside`."""
@@ -103,9 +96,10 @@ class Sources:
         if beside is not None and ((beside / f"{module}.py").is_file() or (beside / module / "__init__.py").is_file()):
             return Source(module, None, None, kind="local")
         distribution = self.distribution(module)
-        names = {canonical(distribution), canonical(module)}  # tensorflow: installed as tensorflow-cpu or not
+        name = canonicalize_name(distribution)
+        names = {name, canonicalize_name(module)}  # tensorflow: installed as tensorflow-cpu or not
         rows = tuple(row for row, pins in self.row_pins.items() if names & set(pins))
-        return Source(module, distribution, self.installed_versions.get(canonical(distribution)), rows)
+        return Source(module, distribution, self.installed_versions.get(name), rows)
 
     def distribution(self, module: str) -> str:
         installed = self.installed_modules.get(module)
@@ -136,7 +130,7 @@ def row_pins(matrix: Matrix) -> dict[str, dict[str, str]]:
         pinned = pins.setdefault(name, {})
         for line in (line for env in environments(row) for line in env.requirements):
             requirement, _, version = line.partition("==")
-            distribution = canonical(requirement.split("[")[0])
+            distribution = canonicalize_name(requirement.split("[")[0])
             pinned[distribution] = version
             if distribution == "tensorflow-cpu":
                 pinned["tensorflow"] = version
@@ -147,4 +141,4 @@ def installed_by_pip(commands: Iterable[str]) -> set[str]:
     """The distributions (canonical) that the notebook's own pip lines install, so their imports are not missing."""
     from dlenv.check.pip_lines import parse
 
-    return {canonical(req.name) for command in commands if (pip := parse(command)) for req in pip.requirements}
+    return {canonicalize_name(req.name) for command in commands if (pip := parse(command)) for req in pip.requirements}

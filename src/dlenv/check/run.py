@@ -26,7 +26,7 @@ def prepare(matrix: Matrix, row_name: str | None, platform_name: str | None) -> 
     row_name = row_name or current_row() or matrix.defaults.gpu_row
     if row_name not in matrix.rows:
         raise unknown("row", row_name, matrix.rows)
-    return Check(matrix, matrix.rows[row_name], platform, known, Sources.here(matrix))
+    return Check(matrix.rows[row_name], platform, known, Sources.here(matrix))
 
 
 def check_paths(check: Check, paths: Iterable[Path], execute: bool = False, timeout: float = 600) -> CheckReport:
