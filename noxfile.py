@@ -46,7 +46,8 @@ VISION_PACKAGES = ("torchvision", "torchaudio")
 # which runs on a CPU too), so CI, which reaches PyPI alone, can install a matched pair.
 VISION_ROW = "cu130"
 # where `vision` tests live (test_memory: the transfer lesson's GPU memory, counted with torchvision)
-VISION_TESTS = ("tests/lessons/test_vision.py", "tests/lessons/test_smoke.py", "tests/runner/test_memory.py")
+VISION_TESTS = ("tests/lessons/test_vision.py", "tests/lessons/test_smoke.py", "tests/runner/test_memory.py",
+                "tests/lessons/test_notebooks.py")  # fmt: skip
 # The record of measured runs the READMEs' numbers come from (dlenv.measured): the CPU smoke runs write it.
 MEASURED_RECORD = ROOT / "docs" / "measured" / "smoke.json"
 FULL_RECORD = ROOT / "docs" / "measured" / "full.json"  # and the full runs (`nox -s full_runs`) this one
@@ -296,7 +297,7 @@ def vision(session: nox.Session) -> None:
     They are installed under the row's constraints file, as a learner's `pip install torchvision` would be:
     pip may not pick any other torch."""
     install_vision_pair(session)
-    session.install("-e", ".[dev,lessons]")
+    session.install("-e", ".[dev,lessons,data]")  # data: what a lesson notebook's bootstrap would add
     session.run("pytest", "-m", "vision and not network and not bench", *VISION_TESTS, *session.posargs)
 
 

@@ -295,3 +295,13 @@ def test_the_bootstrap_warns_first_about_a_work_folder_on_a_windows_drive(machin
     assert lines[0].startswith("dlenv on WSL (Windows Subsystem for Linux): work in ")
     assert lines[1].startswith("set ")
     assert lines[2].startswith(f"warning: {root}/mnt/c/Users/li/lessons is a Windows drive")
+
+
+@pytest.mark.parametrize(
+    "lessons, llm",
+    [((), True), (("lora",), True), (("cnn",), False), (("cnn", "rlhf"), True), (("tf_dnn", "transformer"), False)],
+)
+def test_the_llm_stack_comes_for_the_lessons_that_import_it(matrix, lessons, llm):
+    plan = plan_install({"torch": "2.13.0+cpu"}, None, matrix, matrix.row("cpu"), lessons)
+    names = {line.split("[")[0].split("=")[0] for line in plan.requirements}
+    assert (names >= {"transformers", "peft", "trl", "bitsandbytes"}) if llm else not names & {"transformers", "peft"}

@@ -44,11 +44,19 @@ from dlenv.torch_mirror import index_args
 TORCH_BUILDS = ("torch", "torchvision", "torchaudio")
 PLATFORM_OWNED = (*TORCH_BUILDS, "tensorflow", "tensorflow-cpu", "numpy")  # a platform's own builds: kept as they are
 CONSTRAINTS_FILE = "constraints.txt"  # in the platform's cache_dir: what PIP_CONSTRAINT points at
+# The row's pins for the LLM lessons (LoRA, QLoRA, prompting, RLHF): installed unless the lessons named are others.
+LLM_STACK = ("transformers", "peft", "trl", "bitsandbytes")
 # dlenv's extras (pyproject.toml) the bootstrap installs: what the lessons import besides their framework,
 # and kagglehub, which every kaggle: dataset needs off Kaggle
 EXTRAS = ("lessons", "data")
 # behind the mainland mirror the ModelScope SDK too: the mainland route of a lesson's download tries ModelScope
 MAINLAND_EXTRAS = (*EXTRAS, "modelscope")
+
+
+def uses_llm_stack(lesson: str) -> bool:
+    from dlenv.lessons_catalog import lesson_imports
+
+    return bool(lesson_imports(lesson) & set(LLM_STACK))
 
 
 def extras_for(mirror: str) -> tuple[str, ...]:
@@ -83,6 +91,9 @@ class BootstrapReport:
     installed: bool = False
     constraints_file: Path | None = None  # written for later installs (PIP_CONSTRAINT)
     doctor: Report | None = None
+
+    def _ipython_display_(self) -> None:
+        """Nothing: dlenv.bootstrap() ends a notebook's first cell and has printed its summary already."""
 
 
 def extra_requirements(extras: tuple[str, ...] = EXTRAS) -> list[str]:
@@ -126,7 +137,8 @@ def plan_install(
     extras: tuple[str, ...] = EXTRAS,
 ) -> InstallPlan:
     """What to add for `row` next to what is installed, and what must stay as it is; `lessons`: the ones
-    the learner means to run (TensorFlow comes only for a Keras lesson among them); `target`: the folder
+    the learner means to run (TensorFlow comes only for a Keras lesson among them, the LLM stack only for a
+    lesson that imports it; none named: everything but TensorFlow); `target`: the folder
     pip installs into, where site-packages does not outlive a restart; `extras`: dlenv's extras to add."""
     has_torch = "torch" in installed
     # without torch, a stray torchvision is nobody's build: the row's replaces it
@@ -146,6 +158,8 @@ def plan_install(
             )
     for line in environments(row)[0].requirements:  # the row's torch stack, as its requirements file pins it
         name = canonicalize_name(Requirement(line).name)
+        if name in LLM_STACK and lessons and not any(uses_llm_stack(lesson) for lesson in lessons):
+            continue  # the lessons asked for never import it: no transformers, PEFT, TRL, bitsandbytes
         if name in TORCH_BUILDS and not has_torch:
             requirements.append(line)  # the row's torch, with the torchvision built for it
         elif name not in installed and name not in PLATFORM_OWNED:

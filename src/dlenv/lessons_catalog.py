@@ -56,3 +56,25 @@ def discover(matrix: Matrix, root: Path | None = None) -> list[Lesson]:
         rows = tuple(row.name for row in matrix.rows.values() if name in row.lessons)
         found.append(Lesson(name, doc.strip().splitlines()[0] if doc.strip() else "", rows))
     return found
+
+
+def lesson_imports(name: str, root: Path | None = None) -> set[str]:
+    """The top-level modules a lesson's files import (read with ast, nothing imported), the shared packages'
+    it uses (dlenv_lessons._llm's transformers) included."""
+    root = root or lessons_dir()
+    found: set[str] = set()
+    folders, seen = [root / name], set()
+    while folders:
+        folder = folders.pop()
+        seen.add(folder.name)
+        for path in folder.glob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+                if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    names = [node.module]
+                for module in names:
+                    found.add(module.split(".")[0])
+                    shared = module.split(".")[1] if module.startswith("dlenv_lessons._") else None
+                    if shared and shared not in seen and (root / shared).is_dir():
+                        folders.append(root / shared)
+    return found

@@ -36,6 +36,18 @@ def test_a_percent_script_splits_at_its_markers_and_a_plain_script_is_one_cell(t
     assert [(c.index, c.kind) for c in read(plain)] == [(1, "code")]
 
 
+def test_a_percent_scripts_commented_magics_are_magics_not_cell_markers(tmp_path):
+    """jupytext writes a cell's magics commented out: `# %%time` opens no cell, `# %pip` is still a pip line."""
+    script = tmp_path / "lesson.py"
+    script.write_text("# %% Setup\n# %%time\n# %pip install torch\n# !nvidia-smi\n# a comment\nx = 1\n# %%\ny = 2\n")
+    cells = read(script)
+    assert [c.source.strip().splitlines() for c in cells] == [
+        ["%%time", "%pip install torch", "!nvidia-smi", "# a comment", "x = 1"],
+        ["y = 2"],
+    ]
+    assert [line.command for line in split(cells[0].source).shell] == ["pip install torch", "nvidia-smi"]
+
+
 @pytest.mark.parametrize(
     ("text", "says"),
     [

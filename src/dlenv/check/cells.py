@@ -12,7 +12,10 @@ from typing import Any
 from dlenv.errors import DlenvError
 
 SUFFIXES = (".ipynb", ".py")
-PERCENT_CELL = re.compile(r"^# %%(?P<rest>.*)$", re.MULTILINE)  # jupytext's percent format
+# jupytext's percent format: `# %%`, `# %% [markdown]`, `# %% a title`; `# %%time` is a commented cell magic
+PERCENT_CELL = re.compile(r"^# %%(?P<rest>(?:[ \t].*)?)$", re.MULTILINE)
+# jupytext comments out a cell's magics and shell lines in a script (`# %pip install x`, `# !ls`, `# %%time`)
+COMMENTED_MAGIC = re.compile(r"^(?P<indent>\s*)# (?=%{1,2}\w|!)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,8 @@ def notebook_cells(text: str, path: Path) -> list[Cell]:
 
 
 def script_cells(text: str) -> list[Cell]:
-    """`# %%` cells (`# %% [markdown]` ones are comments) or, without markers, the whole script as one cell."""
+    """`# %%` cells (`# %% [markdown]` ones are comments; in code cells, jupytext's commented magics count as
+    magics) or, without markers, the whole script as one cell."""
     marks = list(PERCENT_CELL.finditer(text))
     if not marks:
         return [Cell(1, "code", text)]
@@ -61,7 +65,7 @@ def script_cells(text: str) -> list[Cell]:
         end = marks[number].start() if number < len(marks) else len(text)
         body = text[mark.end() + 1 : end]
         kind = "markdown" if "[markdown]" in mark["rest"] else "raw" if "[raw]" in mark["rest"] else "code"
-        cells.append(Cell(number, kind, body))
+        cells.append(Cell(number, kind, COMMENTED_MAGIC.sub(r"\g<indent>", body) if kind == "code" else body))
     return cells
 
 

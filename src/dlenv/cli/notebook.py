@@ -1,4 +1,5 @@
-"""`dlenv notebook LESSON --platform NAME`: a lesson as a notebook whose first cell is the platform's bootstrap."""
+"""`dlenv notebook LESSON --platform NAME`: a lesson as a notebook to read, edit and train in: the platform's
+bootstrap, the lesson's README and files as cells, training in the kernel."""
 
 from __future__ import annotations
 
@@ -24,8 +25,12 @@ def notebook_command(
             "--install-from", help="Where the first cell gets dlenv: git+https://…, a .whl path or URL, pypi."
         ),
     ] = None,
+    language: Annotated[str, typer.Option("--lang", help="The README's language in the notebook: en or zh.")] = "en",
+    smoke: Annotated[bool, typer.Option("--smoke", help="Set the training cell to the one-minute run.")] = False,
 ) -> None:
-    """Write a runnable notebook of a lesson whose first cell is the platform's bootstrap."""
+    """Write a lesson as a notebook: the platform's first cell, the lesson's README and its files as cells
+    (edit one, run it again, and training uses it), training in the kernel with progress and checkpoints,
+    and its metrics and plots inline."""
     from dlenv import notebook
     from dlenv.errors import unknown
     from dlenv.lessons_catalog import discover
@@ -34,7 +39,8 @@ def notebook_command(
     if lesson not in found:
         raise unknown("lesson", lesson, found)
     path = notebook.write(
-        notebook.build(found[lesson], platform_name, install_from), out_path or Path(f"{lesson}-{platform_name}.ipynb")
+        notebook.build(found[lesson], platform_name, install_from, language=language, smoke=smoke),
+        out_path or Path(f"{lesson}-{platform_name}.ipynb"),
     )
     source = f", installing {notebook.install_requirement(install_from)}" if install_from else ""
     out().print(f"wrote {path}{source}")

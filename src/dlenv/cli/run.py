@@ -75,18 +75,17 @@ def run_command(
     ] = None,
 ) -> None:
     """Run a lesson: its embedded default data unless told otherwise; writes OUT/metrics.json."""
-    from dlenv.runner import RunOptions, Stopped, run
+    from dlenv.runner import RunOptions, Stopped, check_device, run
     from dlenv.runner.ranks import this_process
 
     if nproc < 1:
         raise DlenvError(f"--nproc {nproc}: must be at least 1")
+    check_device(device)  # before torchrun starts N processes that would each refuse it
     process = this_process()
     if (nproc > 1 or torchrun_args) and not process.under_torchrun:
         # torchrun starts the processes and their rendezvous; each runs this same command as one rank
         raise typer.Exit(relaunch(ctx, nproc, torchrun_args or []))
 
-    if device not in ("auto", "cpu", "cuda"):
-        raise DlenvError(f"--device {device}: expected auto, cpu or cuda")
     options = RunOptions(
         smoke=smoke,
         device=device,

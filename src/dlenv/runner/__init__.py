@@ -81,6 +81,9 @@ class Trained:
         return Result({**metrics, **best, **early, **loss}, self.unit, self.throughput, self.steps)
 
 
+DEVICES = ("auto", "cpu", "cuda")
+
+
 @dataclass(frozen=True)
 class RunOptions:
     smoke: bool = False
@@ -91,6 +94,14 @@ class RunOptions:
     resume: bool = False
     seed: int = 0
     sets: tuple[str, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        check_device(self.device)
+
+
+def check_device(device: str) -> None:
+    if device not in DEVICES:
+        raise DlenvError(f"--device {device}: expected auto, cpu or cuda")
 
 
 def lesson_config(name: str, options: RunOptions) -> Any:

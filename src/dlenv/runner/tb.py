@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+import struct
 import time
 from pathlib import Path
 from typing import Any
@@ -45,3 +46,37 @@ class Scalars:
         if self._file is not None:
             self._file.close()
             self._file = None
+
+
+def read_scalars(logdir: Path) -> dict[str, dict[str, list[tuple[int, float]]]]:
+    """The scalars under `logdir` as {part: {tag: [(step, value), ...]}}, part "" for the run's own folder and
+    the sub-folder's name for each part (OUT/tb/<part>); {} without tensorboard or event files. A step logged
+    again (a resumed run) keeps its last value."""
+    try:
+        from tensorboard.compat.proto.event_pb2 import Event
+    except ImportError:
+        return {}
+    found: dict[str, dict[str, dict[int, float]]] = {}
+    for path in sorted(logdir.rglob("events.out.tfevents.*")) if logdir.is_dir() else ():
+        part = path.parent.relative_to(logdir).as_posix()
+        series = found.setdefault("" if part == "." else part, {})
+        for payload in records(path.read_bytes()):
+            event = Event.FromString(payload)
+            for value in event.summary.value:
+                if value.HasField("simple_value"):
+                    series.setdefault(value.tag, {})[event.step] = value.simple_value
+    return {part: {tag: sorted(points.items()) for tag, points in tags.items()} for part, tags in found.items()}
+
+
+def records(data: bytes) -> list[bytes]:
+    """The payloads of TFRecord framing: length (8 bytes), its CRC (4), payload, its CRC (4). A record cut
+    short (a run killed mid-write) ends the list."""
+    payloads, at = [], 0
+    while at + 12 <= len(data):
+        (length,) = struct.unpack_from("<Q", data, at)
+        end = at + 12 + length
+        if end + 4 > len(data):
+            break
+        payloads.append(data[at + 12 : end])
+        at = end + 4
+    return payloads
