@@ -99,8 +99,12 @@ class Pairs:
     target: list[list[str]]
 
 
-def numbers(held_out: int = 2000, seed: int = 0) -> tuple[Pairs, Pairs]:
-    order = torch.randperm(10_000, generator=torch.Generator().manual_seed(seed)).tolist()
+def numbers(
+    held_out: int = 2000, seed: int = 0, largest: int = 10_000, count: int | None = None
+) -> tuple[Pairs, Pairs]:
+    """`count` numbers below `largest` (all of them by default) in a random order: the first `held_out` for
+    testing. The seq2seq lesson draws from below a million, whose sources run to nine words."""
+    order = torch.randperm(largest, generator=torch.Generator().manual_seed(seed))[:count].tolist()
     make = lambda ns: Pairs([english(n).split() for n in ns], [german(n).split() for n in ns])  # noqa: E731
     return make(order[held_out:]), make(order[:held_out])
 

@@ -115,6 +115,15 @@ LEARNS: dict[str, tuple[Bar, ...]] = {
     "rnn_sentiment": bars("accuracy > 0.9", "bag_of_words_accuracy < 0.7"),
     "text_generation": bars("perplexity < 0.25 * uniform_perplexity", "len(samples) == 2"),
     "transformer": bars("exact_match > 0.5", "bleu > 70", "len(translations) == 5"),
+    # seq2seq: both variants learn (short lists are easy for both); on the longest fifth of the sources the one
+    # without attention, its source squeezed into one vector, falls far behind
+    "seq2seq": bars(
+        "exact_match > 0.8",
+        "bleu > 80",
+        "exact_match_no_attention > 0.2",
+        "attention_gain_long > 0.5",
+        "len(translations) == 5",
+    ),
     # lora, qlora: the new task's answer is one of the 3-6 prompt letters (chance about 0.22 when the model
     # picks one); the base, before the adapters, scores about 0.
     "lora": bars(
