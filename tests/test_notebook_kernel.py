@@ -85,21 +85,23 @@ def test_training_in_the_kernel_writes_the_run_and_gives_the_interrupt_back(tmp_
     assert png is not None and png.startswith(b"\x89PNG")
 
 
-def test_a_bad_setting_is_the_runners_one_line_error_with_its_hint(tmp_path):
+def test_a_bad_setting_is_the_runners_one_line_error_with_its_hint(tmp_path, capsys):
     from dlenv.errors import DlenvError
     from dlenv.notebook import run_lesson
 
     with pytest.raises(DlenvError) as error:
         run_lesson("classification", sets=["stepz=3"], out=tmp_path)
     assert "stepz" in error.value.message and not (tmp_path / "metrics.json").exists()
+    assert error.value.hint and capsys.readouterr().err == f"hint: {error.value.hint}\n"
 
 
 def test_progress_outside_a_notebook_is_one_line_on_stderr(capsys):
     line = ProgressLine("demo")
-    line.update(5, 5, {"loss": 0.25})
+    line.update(10, 20, {"loss": 0.5})  # a first report has no rate yet
+    line.update(20, 20, {"loss": 0.25})
     line.close()
     err = capsys.readouterr().err
-    assert "demo: step 5/5" in err and "loss 0.25" in err
+    assert "demo: step 10/20 · loss 0.5" in err and "demo: step 20/20 · " in err and " steps/s · loss 0.25" in err
 
 
 def test_scalars_read_back_per_part_and_a_cut_record_is_skipped(tmp_path):

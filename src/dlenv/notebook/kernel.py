@@ -114,7 +114,8 @@ def run_lesson(
 ) -> LessonRun:
     """`dlenv run LESSON` in this kernel, with a progress line: the same config (defaults, smoke values,
     `sets` as --set key=value), checkpoints and OUT/metrics.json. Interrupting the kernel stops at a
-    checkpoint; `resume=True` continues from it. A bad setting is a one-line error."""
+    checkpoint; `resume=True` continues from it. A bad setting raises the runner's one-line error, its hint
+    printed on stderr."""
     from dlenv.errors import DlenvError
     from dlenv.runner import RunOptions, Stopped, default_out, run
 
@@ -135,8 +136,8 @@ def run_lesson(
     except Stopped as stopped:
         raise KeyboardInterrupt(f"{stopped}; checkpoint saved in {folder}: run again with resume=True") from None
     except DlenvError as error:
-        if error.hint:
-            error.add_note(error.hint)
+        if error.hint:  # under the traceback's last line, as the CLI prints it
+            print(f"hint: {error.hint}", file=sys.stderr)
         raise
     finally:
         line.close()
@@ -151,10 +152,11 @@ class ProgressLine:
     step, total, steps per second, the latest scalars. A saved notebook keeps the last one."""
 
     EVERY_S = 0.5
+    SCALARS = 4  # a Trainer logs a dozen at a time; the line shows the first few, TensorBoard has them all
 
     def __init__(self, lesson: str) -> None:
         self.lesson = lesson
-        self.started = time.perf_counter()
+        self.first: tuple[int, float] | None = None  # (step, time) of the part's first report: the rate's origin
         self.step = 0
         self.shown_at = 0.0
         self.text = ""
@@ -168,16 +170,15 @@ class ProgressLine:
         except ImportError:
             pass
 
-    SCALARS = 4  # a Trainer logs a dozen at a time; the line shows the first few, TensorBoard has them all
-
     def update(self, step: int, total: int, values: dict[str, float]) -> None:
         now = time.perf_counter()
-        if step < self.step:  # the next part of the run (a variant, a phase) counts from its own start
-            self.started = now
+        if self.first is None or step < self.step:  # a run resumed mid-way, or its next part, counts from here
+            self.first = (step, now)
         self.step = step
         scalars = " ".join(f"{name} {value:.4g}" for name, value in list(values.items())[: self.SCALARS])
-        rate = step / max(now - self.started, 1e-9)
-        self.text = f"{self.lesson}: step {step}/{total} · {rate:.3g} steps/s · {scalars}"
+        since, at = self.first
+        rate = f" · {(step - since) / (now - at):.3g} steps/s" if step > since and now > at else ""
+        self.text = f"{self.lesson}: step {step}/{total}{rate} · {scalars}"
         if now - self.shown_at >= self.EVERY_S or step == total:
             self.shown_at = now
             self.show()
