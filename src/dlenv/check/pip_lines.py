@@ -133,14 +133,15 @@ def read_install(args: list[str]) -> PipInstall:
 
 
 def row_versions(row: Row) -> dict[str, str]:
-    """What the row pins among the wheels a pip line must not change (canonical name -> version)."""
-    pinned = {"torch": row.torch, "torchvision": row.torchvision}
-    if row.torchaudio:
-        pinned["torchaudio"] = row.torchaudio
-    if row.cuda and row.cudnn:
-        pinned[f"nvidia-cudnn-cu{row.cuda.split('.')[0]}"] = row.cudnn
-    if row.tensorflow:
-        pinned["tensorflow-cpu" if row.cuda is None else "tensorflow"] = row.tensorflow
+    """What the row pins among the wheels a pip line must not change (canonical name -> version): its
+    constraints file (torch's build and its cuDNN wheel) and its TensorFlow."""
+    from dlenv.requirements import constraints, tensorflow_requirement
+
+    lines = [*constraints(row), *([tensorflow_requirement(row)] if row.tensorflow else [])]
+    pinned = {}
+    for line in lines:
+        name, _, version = line.partition("==")
+        pinned[canonicalize_name(name.split("[")[0])] = version
     return pinned
 
 
