@@ -17,9 +17,10 @@ class Config:
     lr: float = 0.01
     embedding_dim: int = 8
     hidden: int = 64
+    aux_weight: float = 2.0  # two_heads' loss: main + aux_weight · aux (0: the second head trains nothing shared)
 
     def __post_init__(self) -> None:
-        require(self, positive=("steps", "batch_size", "lr", "embedding_dim", "hidden"))
+        require(self, positive=("steps", "batch_size", "lr", "embedding_dim", "hidden"), at_least={"aux_weight": 0})
 
 
 SMOKE = {"steps": 600}

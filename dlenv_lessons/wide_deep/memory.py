@@ -1,27 +1,27 @@
-"""The wide_deep lesson's GPU memory: its three variants side by side on one batch of the chosen table."""
+"""The wide_deep lesson's GPU memory: its four variants side by side on one batch of the chosen table."""
 
 from __future__ import annotations
 
 import torch
-from torch import nn
 
 from dlenv.runner.memory import Need, count_torch
-from dlenv_lessons.wide_deep import data
 from dlenv_lessons.wide_deep.config import Config
+from dlenv_lessons.wide_deep.data import DeepInput
 from dlenv_lessons.wide_deep.model import SideBySide
+from dlenv_lessons.wide_deep.train import load, variant_losses
 
 FITTING_SETTINGS = ({"batch_size": 64},)
 
 
 def need(cfg: Config) -> Need:
-    table = data.clicks() if cfg.dataset == "clicks" else data.census(cfg.data_dir)
+    table = load(cfg)
     rows = cfg.batch_size
 
     def loss_of(model: SideBySide) -> torch.Tensor:
-        ids = torch.zeros(rows, len(table.vocab), dtype=torch.long)
-        batch = data.Table(ids, table.vocab, torch.zeros(rows, dtype=torch.long), table.cross_vocab,
-                           torch.zeros(rows, table.numeric.shape[1]), torch.zeros(rows))  # fmt: skip
-        return sum(nn.functional.binary_cross_entropy_with_logits(y, batch.label) for y in model(batch).values())
+        wide = torch.zeros(rows, len(table.wide_vocab), dtype=torch.long)
+        deep = DeepInput(torch.zeros(rows, len(table.deep_vocab), dtype=torch.long),
+                         torch.zeros(rows, table.deep.numbers.shape[1]))  # fmt: skip
+        logits, aux = model(wide, deep)
+        return sum(variant_losses(logits, aux, torch.zeros(rows), torch.zeros(rows), cfg.aux_weight).values())
 
-    build = lambda: SideBySide(table.vocab, table.cross_vocab, table.numeric.shape[1], cfg.embedding_dim, cfg.hidden)  # noqa: E731
-    return count_torch(build, loss_of, "adam")
+    return count_torch(lambda: SideBySide.for_table(table, cfg.embedding_dim, cfg.hidden), loss_of, "adam")

@@ -42,7 +42,7 @@ def test_california_housing_csv_skips_incomplete_rows(tmp_path):
 
 
 def test_census_income_csv_crosses_education_and_occupation(tmp_path):
-    from dlenv_lessons.wide_deep.data import CENSUS_CATEGORICAL, CENSUS_NUMERIC, census
+    from dlenv_lessons.wide_deep.data import CENSUS_AUX, CENSUS_CATEGORICAL, CENSUS_NUMERIC, census
 
     header = [
         "age",
@@ -69,6 +69,7 @@ def test_census_income_csv_crosses_education_and_occupation(tmp_path):
                 {
                     **{c: f"v{i % 3}" for c in CENSUS_CATEGORICAL},
                     **{c: str(20 + i) for c in CENSUS_NUMERIC},
+                    CENSUS_AUX: str(30 + i),
                     "fnlwgt": "1",
                     "education": ["Bachelors", "HS-grad"][i % 2],
                     "occupation": ["Sales", "Tech", "Craft"][i % 3],
@@ -76,9 +77,11 @@ def test_census_income_csv_crosses_education_and_occupation(tmp_path):
                 }
             )
     table = census(str(tmp_path))
-    assert table.categorical.shape == (12, len(CENSUS_CATEGORICAL)) and table.numeric.shape == (12, len(CENSUS_NUMERIC))
-    assert table.cross_vocab == 2 * 3 and len(set(table.cross.tolist())) == 6
-    assert table.label.sum().item() == 3
+    assert table.wide.shape == (12, len(CENSUS_CATEGORICAL) + 1)  # the sparse columns, then the cross
+    assert table.deep.ids.shape == (12, len(CENSUS_CATEGORICAL))  # the embedded columns
+    assert table.deep.numbers.shape == (12, len(CENSUS_NUMERIC))
+    assert table.wide_vocab[-1] == 2 * 3 and len(set(table.wide[:, -1].tolist())) == 6
+    assert table.label.sum().item() == 3 and table.aux.tolist() == [30.0 + i for i in range(12)]  # hours, a target
 
 
 def test_multi30k_jsonl_gives_german_to_english_pairs(tmp_path):

@@ -112,7 +112,7 @@ def test_a_new_estimate_counts_the_real_models_parameter_bytes_exactly():
     from dlenv_lessons.wide_deep.model import SideBySide
 
     cfg, table = Config(), data.clicks()
-    model = SideBySide(table.vocab, table.cross_vocab, table.numeric.shape[1], cfg.embedding_dim, cfg.hidden)
+    model = SideBySide.for_table(table, cfg.embedding_dim, cfg.hidden)
     weights = sum(p.numel() * p.element_size() for p in model.parameters())  # built on the CPU, for real
     need = lesson_need("wide_deep", cfg)
     assert (need.parameters, need.gradients, need.optimizer) == (weights, weights, 2 * weights)
