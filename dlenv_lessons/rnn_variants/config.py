@@ -9,7 +9,7 @@ from dlenv.runner.config import require
 
 @dataclass(frozen=True)
 class Variant:
-    cell: str  # rnn, lstm or gru (model.CELLS)
+    cell: str  # rnn, lstm or gru (model.CELLS); the fields are RecurrentClassifier's arguments
     layers: int = 1
     bidirectional: bool = False
 

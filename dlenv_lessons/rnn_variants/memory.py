@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import torch
 from torch import nn
 
@@ -21,7 +23,9 @@ def need(cfg: Config) -> Need:
     longest = max(reviews.words, key=len)
 
     def build(name: str) -> RecurrentClassifier:
-        return RecurrentClassifier(len(vocab), cfg.embedding, cfg.hidden, VARIANTS[name], cfg.forget_bias)
+        return RecurrentClassifier(
+            len(vocab), cfg.embedding, cfg.hidden, **asdict(VARIANTS[name]), forget_bias=cfg.forget_bias
+        )
 
     def loss_of(model: RecurrentClassifier) -> torch.Tensor:  # packing reads the lengths: a real (tiny) CPU batch
         ids, lengths = vocab.batch([longest] * cfg.batch_size)

@@ -21,24 +21,28 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
-from dlenv_lessons.rnn_variants.config import Variant
-
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 
 
 class RecurrentClassifier(nn.Module):
     def __init__(
-        self, vocab: int, embedding: int, hidden: int, variant: Variant, forget_bias: float = 1.0, classes: int = 2
+        self,
+        vocab: int,
+        embedding: int,
+        hidden: int,
+        cell: str,
+        layers: int = 1,
+        bidirectional: bool = False,
+        forget_bias: float = 1.0,
+        classes: int = 2,
     ) -> None:
         super().__init__()
-        self.variant = variant
+        self.bidirectional = bidirectional
         self.embedding = nn.Embedding(vocab, embedding, padding_idx=0)
-        self.recurrent = CELLS[variant.cell](
-            embedding, hidden, variant.layers, batch_first=True, bidirectional=variant.bidirectional
-        )
-        if variant.cell == "lstm":
+        self.recurrent = CELLS[cell](embedding, hidden, layers, batch_first=True, bidirectional=bidirectional)
+        if cell == "lstm":
             set_forget_bias(self.recurrent, hidden, forget_bias)
-        self.head = nn.Linear(hidden * (2 if variant.bidirectional else 1), classes)
+        self.head = nn.Linear(hidden * (2 if bidirectional else 1), classes)
 
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         return self.classify(self.embedding(ids), lengths)
@@ -49,7 +53,7 @@ class RecurrentClassifier(nn.Module):
         _, final = self.recurrent(packed)  # the state at each review's true end (its start, read backwards)
         h = final[0] if isinstance(final, tuple) else final  # the LSTM returns (h, c)
         # h: (layers × directions) × batch × hidden; the last layer's directions are the last rows
-        last = torch.cat([h[-2], h[-1]], 1) if self.variant.bidirectional else h[-1]
+        last = torch.cat([h[-2], h[-1]], 1) if self.bidirectional else h[-1]
         return self.head(last)
 
 

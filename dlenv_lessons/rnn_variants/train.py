@@ -7,6 +7,7 @@ after training. OUT/gradient_norms.png draws the last two."""
 from __future__ import annotations
 
 import itertools
+from dataclasses import asdict
 from pathlib import Path
 
 import torch
@@ -38,7 +39,9 @@ def train(ctx: Context, cfg: Config) -> Result:
     table, norms, speeds = [], {}, []
     for name in listed(cfg, "variants", VARIANTS):
         seed_everything(ctx.seed)  # every variant starts from the same draw of batches
-        model = RecurrentClassifier(len(vocab), cfg.embedding, cfg.hidden, VARIANTS[name], cfg.forget_bias)
+        model = RecurrentClassifier(
+            len(vocab), cfg.embedding, cfg.hidden, **asdict(VARIANTS[name]), forget_bias=cfg.forget_bias
+        )
         optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
         initial = gradient_by_distance(model, vocab, probe.words, probe.labels)
 

@@ -3,6 +3,8 @@ true end in both directions, the LSTM's forget bias, per-word gradients against 
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -20,7 +22,7 @@ VOCAB = Vocabulary(REVIEWS.words, 1000)
 
 def classifier(name: str, **kwargs) -> RecurrentClassifier:
     torch.manual_seed(0)
-    return RecurrentClassifier(len(VOCAB), 8, 6, VARIANTS[name], **kwargs).eval()
+    return RecurrentClassifier(len(VOCAB), 8, 6, **asdict(VARIANTS[name]), **kwargs).eval()
 
 
 def test_the_tail_is_neutral_words_after_the_verdict_and_leaves_the_label_alone():
@@ -89,7 +91,7 @@ def test_a_vanilla_rnns_gradient_fades_with_distance_where_the_lstms_carries():
 
     def reach(name: str) -> float:
         torch.manual_seed(0)
-        model = RecurrentClassifier(len(vocab), 32, 32, VARIANTS[name])
+        model = RecurrentClassifier(len(vocab), 32, 32, **asdict(VARIANTS[name]))
         norms = gradient_by_distance(model, vocab, probe.words, probe.labels)
         return norms[16] / norms[0]
 
