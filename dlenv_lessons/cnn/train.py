@@ -37,7 +37,7 @@ def train(ctx: Context, cfg: Config) -> Result:
     batches = Batches.of(split.train)
     metrics: dict[str, float] = {"classes": len(split.train.classes)}
     curves: dict[str, list[tuple[int, float]]] = {}
-    speeds = []
+    parts = []
     for variant in listed(cfg, "variants", VARIANTS):
         model, trained = train_variant(ctx.part(variant), cfg, variant, batches, split.val)
         metrics[f"accuracy_{variant}"] = accuracy(model, batches, split.test, ctx.device)
@@ -46,14 +46,12 @@ def train(ctx: Context, cfg: Config) -> Result:
         metrics[f"best_step_{variant}"] = trained.best["step"] if trained.best else trained.steps
         metrics[f"steps_to_95pct_{variant}"] = first_step_reaching(0.95, trained.validations)
         curves[variant] = list(trained.validations)
-        speeds.append(trained.throughput)
+        parts.append(trained)
     metrics["accuracy"] = max(v for k, v in metrics.items() if k.startswith("accuracy_"))
     if cfg.augment_images:
         metrics |= augmentation_effect(ctx, cfg, split, curves)
     plot(curves, 1 / len(split.train.classes), ctx.out / PLOT)
-    # a variant resumed after its last step trained nothing now: it has no speed to report
-    measured = [speed for speed in speeds if speed > 0]
-    return Result(metrics, "samples/s", sum(measured) / len(measured) if measured else 0.0, ctx.steps)
+    return Result.of_parts(metrics, parts, ctx.steps)
 
 
 def train_variant(ctx: Context, cfg: Config, variant: str, batches: Batches, val: Images,

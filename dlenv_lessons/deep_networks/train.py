@@ -35,7 +35,7 @@ def train(ctx: Context, cfg: Config) -> Result:
     splits = standardised(data.digits(train=cfg.train_size), ctx.device)
     x_train, y_train = splits["train"]
     probe = x_train[: cfg.probe], y_train[: cfg.probe]
-    at_start, trained, scores, speeds = {}, {}, {}, []
+    at_start, trained, scores, parts = {}, {}, {}, []
     for kind in KINDS:
         seed_everything(ctx.seed)  # each variant's first weights from the same seed, a resumed run's too
         rate = cfg.alpha_dropout if kind == "selu" else cfg.dropout
@@ -52,14 +52,11 @@ def train(ctx: Context, cfg: Config) -> Result:
             return nn.functional.cross_entropy(model(x_train[rows]), y_train[rows])
 
         done = fit(ctx.part(kind), model, optimizer, loss_at, samples_per_step=cfg.batch_size)
-        speeds.append(done.throughput)
+        parts.append(done)
         trained[kind] = layer_statistics(model, *probe, seed=ctx.seed)
         scores[kind] = evaluate(model, splits)
     plot(at_start, trained, ctx.out / PLOT)
-    # a variant resumed after its last step trained nothing now: it has no speed to report
-    measured = [speed for speed in speeds if speed > 0]
-    return Result(report(at_start, trained, scores), "samples/s", float(np.mean(measured)) if measured else 0.0,
-                  ctx.steps)  # fmt: skip
+    return Result.of_parts(report(at_start, trained, scores), parts, ctx.steps)
 
 
 def standardised(split: data.Split, device: str) -> dict[str, Tensors]:

@@ -36,7 +36,7 @@ def train(ctx: Context, cfg: Config) -> Result:
     # the probe: held-out-style reviews whose verdict lies exactly `longest_tail` words before the end
     probe = data.reviews(cfg.probe, cfg.longest_tail, seed=1, tail=cfg.longest_tail)
 
-    table, norms, speeds = [], {}, []
+    table, norms, parts = [], {}, []
     for name in listed(cfg, "variants", VARIANTS):
         seed_everything(ctx.seed)  # every variant starts from the same draw of batches
         model = RecurrentClassifier(
@@ -51,7 +51,7 @@ def train(ctx: Context, cfg: Config) -> Result:
             return nn.functional.cross_entropy(model(ids.to(ctx.device), lengths), labels[rows].to(ctx.device))
 
         trained = fit(ctx.part(name), model, optimizer, loss_at, samples_per_step=cfg.batch_size, unit="reviews/s")
-        speeds.append(trained.throughput)
+        parts.append(trained)
         with torch.no_grad():
             correct = predict(model, vocab, [reviews.words[i] for i in test], ctx.device) == labels[cut:]
         norms[name] = {"initial": initial, "trained": gradient_by_distance(model, vocab, probe.words, probe.labels)}
@@ -73,8 +73,7 @@ def train(ctx: Context, cfg: Config) -> Result:
         metrics |= {f"{key}_{name}": row[key] for key in ("accuracy", "parameters", "step_ms", "gradient_reach")}
         metrics[f"accuracy_far_{name}"] = row["by_distance"][-1]["accuracy"]
     metrics |= {"variants": table, "gradient_norms": norms}
-    measured = [speed for speed in speeds if speed > 0]
-    return Result(metrics, "reviews/s", sum(measured) / len(measured) if measured else 0.0, ctx.steps)
+    return Result.of_parts(metrics, parts, ctx.steps)
 
 
 def predict(model: RecurrentClassifier, vocab: Vocabulary, words: list[list[str]], device: str) -> torch.Tensor:

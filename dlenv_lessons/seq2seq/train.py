@@ -26,7 +26,7 @@ def train(ctx: Context, cfg: Config) -> Result:
     source_vocab, target_vocab = data.Vocab(train_pairs.source), data.Vocab(train_pairs.target)
     source = data.to_tensor(train_pairs.source, source_vocab, bos=False)
     target = data.to_tensor(train_pairs.target, target_vocab, bos=True)
-    decoded, speeds = {}, []
+    decoded, parts = {}, []
     for variant, attention in VARIANTS.items():
         seed_everything(ctx.seed)  # both start from the same draw of weights and batches
         model = Seq2Seq(len(source_vocab), len(target_vocab), cfg.embedding, cfg.hidden, attention)
@@ -39,7 +39,7 @@ def train(ctx: Context, cfg: Config) -> Result:
             return nn.functional.cross_entropy(logits.flatten(0, 1), tgt[:, 1:].flatten(), ignore_index=0)
 
         trained = fit(ctx.part(variant), model, optimizer, loss_at, samples_per_step=cfg.batch_size)
-        speeds.append(trained.throughput)
+        parts.append(trained)
         decoded[variant] = translate(model, test_pairs, source_vocab, target_vocab, ctx.device)
     with_attention, without = decoded["attention"][0], decoded["no_attention"][0]
     metrics = compare(test_pairs, with_attention, without)
@@ -50,9 +50,7 @@ def train(ctx: Context, cfg: Config) -> Result:
     ]  # fmt: skip
     if cfg.heatmaps:
         plot(test_pairs, decoded["attention"], cfg.heatmaps, ctx.out / PLOT)
-    # a variant resumed after its last step trained nothing now: it has no speed to report
-    measured = [speed for speed in speeds if speed > 0]
-    return Result(metrics, "samples/s", sum(measured) / len(measured) if measured else 0.0, ctx.steps)
+    return Result.of_parts(metrics, parts, ctx.steps)
 
 
 def load(cfg: Config) -> tuple[data.Pairs, data.Pairs]:

@@ -74,8 +74,7 @@ def train(ctx: Context, cfg: Config) -> Result:
     metrics["accuracy"] = metrics["accuracy_finetuned"]
     metrics["transfer_gain"] = metrics["accuracy_finetuned"] - metrics["accuracy_scratch"]
     plot(runs, cfg.head_steps, 1 / classes, ctx.out / PLOT)
-    speeds = [run.throughput for run in runs.values() if run.throughput > 0]  # a finished phase resumed: none
-    return Result(metrics, "samples/s", sum(speeds) / len(speeds) if speeds else 0.0, ctx.steps)
+    return Result.of_parts(metrics, list(runs.values()), ctx.steps)
 
 
 def phase(ctx: Context, cfg: Config, model: nn.Module, optimizer: torch.optim.Optimizer, batches: Batches,

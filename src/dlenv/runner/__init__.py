@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -51,6 +52,15 @@ class Result:
     throughput_unit: str
     throughput: float
     steps: int
+
+    @classmethod
+    def of_parts(cls, metrics: dict[str, Any], parts: Sequence[Trained], steps: int) -> Result:
+        """A run of several trainings (ctx.part: a comparison's variants, transfer's phases): the mean
+        throughput of the parts that trained now, in their unit. A part resumed after its last step trained
+        nothing now and has no speed to report."""
+        speeds = [part.throughput for part in parts if part.throughput > 0]
+        unit = parts[0].unit if parts else "samples/s"
+        return cls(metrics, unit, sum(speeds) / len(speeds) if speeds else 0.0, steps)
 
 
 @dataclass(frozen=True)
