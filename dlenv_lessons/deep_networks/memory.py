@@ -8,7 +8,8 @@ from torch import nn
 
 from dlenv.runner.memory import Need, count_torch
 from dlenv_lessons.deep_networks.config import Config
-from dlenv_lessons.deep_networks.model import KINDS, SideBySide, deep_network
+from dlenv_lessons.deep_networks.model import KINDS, SideBySide
+from dlenv_lessons.deep_networks.train import network
 
 PIXELS = 8 * 8  # scikit-learn's digits: the networks' inputs
 FITTING_SETTINGS = ({"probe": 64, "batch_size": 16},)
@@ -18,11 +19,7 @@ def need(cfg: Config) -> Need:
     rows = max(cfg.batch_size, cfg.probe)  # the statistics see `probe` examples at once, more than a batch
 
     def build() -> SideBySide:
-        networks = {
-            kind: deep_network(kind, cfg.depth, cfg.width, PIXELS, dropout=cfg.dropout, input_dropout=cfg.input_dropout)
-            for kind in KINDS
-        }
-        return SideBySide(networks)
+        return SideBySide({kind: network(kind, cfg, PIXELS) for kind in KINDS})
 
     def loss_of(model: SideBySide) -> torch.Tensor:
         x, y = torch.zeros(rows, PIXELS), torch.zeros(rows, dtype=torch.long)

@@ -38,9 +38,7 @@ def train(ctx: Context, cfg: Config) -> Result:
     at_start, trained, scores, parts = {}, {}, {}, []
     for kind in KINDS:
         seed_everything(ctx.seed)  # each variant's first weights from the same seed, a resumed run's too
-        rate = cfg.alpha_dropout if kind == "selu" else cfg.dropout
-        model = deep_network(kind, cfg.depth, cfg.width, x_train.shape[1], dropout=rate,
-                             input_dropout=cfg.input_dropout).to(ctx.device)  # fmt: skip
+        model = network(kind, cfg, x_train.shape[1]).to(ctx.device)
         at_start[kind] = layer_statistics(model, *probe, seed=ctx.seed)
         # Adam, as tf_regularization: every variant gets the optimiser it would get in practice. It does not
         # hide the vanishing gradient: it divides each step by the gradient's running size plus ε = 1e-8, and
@@ -57,6 +55,12 @@ def train(ctx: Context, cfg: Config) -> Result:
         scores[kind] = evaluate(model, splits)
     plot(at_start, trained, ctx.out / PLOT)
     return Result.of_parts(report(at_start, trained, scores), parts, ctx.steps)
+
+
+def network(kind: str, cfg: Config, inputs: int) -> nn.Sequential:
+    """The `kind` network at the config's depth, width and dropout rates (alpha dropout's for SELU)."""
+    rate = cfg.alpha_dropout if kind == "selu" else cfg.dropout
+    return deep_network(kind, cfg.depth, cfg.width, inputs, dropout=rate, input_dropout=cfg.input_dropout)
 
 
 def standardised(split: data.Split, device: str) -> dict[str, Tensors]:
