@@ -52,6 +52,7 @@ VISION_TESTS = ("tests/lessons/test_vision.py", "tests/lessons/test_smoke.py", "
 MEASURED_RECORD = ROOT / "docs" / "measured" / "smoke.json"
 FULL_RECORD = ROOT / "docs" / "measured" / "full.json"  # and the full runs (`nox -s full_runs`) this one
 RECORD_ENV = "DLENV_MEASURED_RECORD"  # read by tests/lessons/test_smoke.py
+SMOKE_RUNS_AT_ONCE = 2  # the CPU smoke runs side by side: a learner's two cores
 BENCH_DIR = Path("benchmarks")  # pytest-benchmark storage: benchmarks/<row>/<device>/<machine>/NNNN_*.json
 
 # Run in the row's environment after it is installed: torch sees the GPU, and the row's torch_arch
@@ -239,9 +240,15 @@ def run_smoke(session: nox.Session, lessons: list[str], device: str, *args: str)
     if not lessons:
         return
     env = {LESSONS_ENV: ",".join(lessons), DEVICE_ENV: device}
+    side_by_side = []
     if device == "cpu":
         env[RECORD_ENV] = str(MEASURED_RECORD)
-    session.run("pytest", SMOKE_TEST, *args, env=env)
+        # Two lessons at a time (pytest-xdist), each on its own core (tests/support.py's threads_per_run):
+        # a second thread speeds one --smoke run up far less than twice (its imports and Python-side work
+        # use one), so two runs side by side finish sooner.
+        # A GPU runs one at a time, so its benchmarks and memory are the lesson's alone.
+        side_by_side = ["-n", str(SMOKE_RUNS_AT_ONCE)]
+    session.run("pytest", SMOKE_TEST, *side_by_side, *args, env=env)
 
 
 def run_benchmarks(session: nox.Session, row: str, device: str, *args: str) -> None:

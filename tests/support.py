@@ -16,9 +16,19 @@ ROOT = Path(__file__).resolve().parents[1]
 TEST_DEVICE = os.environ.get("DLENV_TEST_DEVICE", "cpu")
 
 
-def dlenv_run(*args: str, out: Path, check: bool = True, threads: int = 2) -> subprocess.CompletedProcess[str]:
+def threads_per_run() -> int:
+    """Two threads a run, as on a learner's two cores, or fewer where pytest-xdist runs tests side by side
+    (`-n 2`): no two runs may share a core, where OpenMP threads slow down many times over."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    return max(1, min(2, cores // workers))
+
+
+def dlenv_run(
+    *args: str, out: Path, check: bool = True, threads: int | None = None
+) -> subprocess.CompletedProcess[str]:
     """`dlenv run ARGS --out OUT` in its own process, as a learner runs it, on TEST_DEVICE unless ARGS name one."""
-    env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads or threads_per_run())}
     device = [] if any(a == "--device" or a.startswith("--device=") for a in args) else ["--device", TEST_DEVICE]
     proc = subprocess.run([sys.executable, "-m", "dlenv", "run", *args, *device, "--out", str(out)],
                           capture_output=True, text=True, env=env, timeout=300)  # fmt: skip

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 from smoke_bars import LEARNS, failed
 from support import NO_POSIX_SIGNALS, TEST_DEVICE, dlenv_run, metrics, posix_only
 
@@ -41,7 +42,9 @@ def test_smoke_run_learns(lesson, tmp_path):
     assert report["lesson"] == lesson and report["device"] == TEST_DEVICE and report["throughput"]["value"] > 0
     assert list((tmp_path / "tb").rglob("events.out.tfevents.*"))  # OUT/tb, or OUT/tb/<part> for each part
     if os.environ.get(RECORD_ENV):  # nox -s "smoke(row='cpu')": the READMEs' numbers come from these runs
-        record_runs(Path(os.environ[RECORD_ENV]), [tmp_path], load_before)
+        record = Path(os.environ[RECORD_ENV])
+        with FileLock(f"{record}.lock"):  # the runs beside this one (pytest-xdist) record theirs in turn
+            record_runs(record, [tmp_path], load_before)
 
 
 @needs_torch
