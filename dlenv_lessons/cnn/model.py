@@ -63,7 +63,3 @@ def initialise(model: nn.Module, nonlinearity: str) -> None:
             nn.init.kaiming_normal_(module.weight, nonlinearity=gain)
             if module.bias is not None:
                 nn.init.zeros_(module.bias)
-
-
-def parameters(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())

@@ -22,11 +22,12 @@ from dlenv.runner import Result, Trained
 from dlenv.runner.config import listed
 from dlenv.runner.context import Context
 from dlenv.runner.torch_loop import seed_everything
+from dlenv_lessons._shared.metrics import parameter_count
 from dlenv_lessons._vision.images import Batches, Images, accuracy
 from dlenv_lessons._vision.sources import Split, load
 from dlenv_lessons._vision.training import train_classifier
 from dlenv_lessons.cnn.config import VARIANTS, Config
-from dlenv_lessons.cnn.model import SmallCNN, parameters
+from dlenv_lessons.cnn.model import SmallCNN
 
 PLOT = "curves.png"
 
@@ -41,7 +42,7 @@ def train(ctx: Context, cfg: Config) -> Result:
     for variant in listed(cfg, "variants", VARIANTS):
         model, trained = train_variant(ctx.part(variant), cfg, variant, batches, split.val)
         metrics[f"accuracy_{variant}"] = accuracy(model, batches, split.test, ctx.device)
-        metrics[f"params_{variant}"] = parameters(model)
+        metrics[f"params_{variant}"] = parameter_count(model)
         metrics[f"step_ms_{variant}"] = step_milliseconds(model, batches, cfg.batch_size, ctx.device)
         metrics[f"best_step_{variant}"] = trained.best["step"] if trained.best else trained.steps
         metrics[f"steps_to_95pct_{variant}"] = first_step_reaching(0.95, trained.validations)

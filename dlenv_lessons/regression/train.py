@@ -8,13 +8,9 @@ from torch import nn
 from dlenv.runner import Result
 from dlenv.runner.context import Context
 from dlenv.runner.torch_loop import batch_indices, fit, seed_everything
+from dlenv_lessons._shared.metrics import r2
 from dlenv_lessons.regression import data
 from dlenv_lessons.regression.config import Config
-
-
-def r2(prediction: torch.Tensor, target: torch.Tensor) -> float:
-    """1 − residual / total variance: 0 is predicting the mean, 1 is perfect."""
-    return 1 - ((prediction - target) ** 2).sum().item() / ((target - target.mean()) ** 2).sum().item()
 
 
 def mlp(features: int, hidden: int) -> nn.Sequential:

@@ -66,7 +66,3 @@ def set_forget_bias(lstm: nn.LSTM, hidden: int, value: float) -> None:
                 bias[hidden : 2 * hidden].fill_(value)
             elif name.startswith("bias_hh"):
                 bias[hidden : 2 * hidden].zero_()
-
-
-def parameters(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())

@@ -17,11 +17,12 @@ from dlenv.runner import Result
 from dlenv.runner.config import listed
 from dlenv.runner.context import Context
 from dlenv.runner.torch_loop import batch_indices, fit, seed_everything
+from dlenv_lessons._shared.metrics import parameter_count
 from dlenv_lessons.rnn_sentiment.data import Vocabulary
 from dlenv_lessons.rnn_variants import data
 from dlenv_lessons.rnn_variants.config import VARIANTS, Config
 from dlenv_lessons.rnn_variants.gradients import gradient_by_distance
-from dlenv_lessons.rnn_variants.model import RecurrentClassifier, parameters
+from dlenv_lessons.rnn_variants.model import RecurrentClassifier
 
 PLOT = "gradient_norms.png"
 BUCKETS = 5  # distance ranges in by_distance
@@ -59,7 +60,7 @@ def train(ctx: Context, cfg: Config) -> Result:
             "variant": name,
             "accuracy": correct.float().mean().item(),
             "by_distance": by_distance(correct, [reviews.tails[i] for i in test], cfg.longest_tail),
-            "parameters": parameters(model),
+            "parameters": parameter_count(model),
             # a variant resumed after its last step trained nothing now: it has no step time to report
             "step_ms": 1000 * cfg.batch_size / trained.throughput if trained.throughput else None,
             # how much of the gradient at the last word is left at the verdict, longest_tail words before it

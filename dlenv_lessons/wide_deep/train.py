@@ -10,6 +10,7 @@ from torch import nn
 from dlenv.runner import Result
 from dlenv.runner.context import Context
 from dlenv.runner.torch_loop import batch_indices, fit, seed_everything
+from dlenv_lessons._shared.metrics import r2
 from dlenv_lessons.wide_deep import data
 from dlenv_lessons.wide_deep.config import Config
 from dlenv_lessons.wide_deep.model import SideBySide
@@ -50,7 +51,8 @@ def train(ctx: Context, cfg: Config) -> Result:
     def evaluate() -> dict[str, float]:
         logits, aux = model(test_rows.wide, test_rows.deep)
         scores = {f"auc_{name}": auc(logit, test_rows.label) for name, logit in logits.items()}
-        error = aux * spread + mean - test_rows.aux
+        predicted = aux * spread + mean  # the second target in its own unit
+        error = predicted - test_rows.aux
         return {
             "auc": scores["auc_wide_deep"],
             **scores,
@@ -58,8 +60,7 @@ def train(ctx: Context, cfg: Config) -> Result:
             "two_heads_auc_change": scores["auc_two_heads"] - scores["auc_wide_deep"],
             "aux_rmse": error.pow(2).mean().sqrt().item(),
             "aux_mae": error.abs().mean().item(),
-            # 1 − squared error / variance around the test mean: 0 is always predicting the mean
-            "aux_r2": 1 - error.pow(2).sum().item() / (test_rows.aux - test_rows.aux.mean()).pow(2).sum().item(),
+            "aux_r2": r2(predicted, test_rows.aux),
         }
 
     trained = fit(ctx, model, optimizer, loss_at, samples_per_step=cfg.batch_size)

@@ -9,11 +9,12 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from dlenv_lessons._shared.metrics import parameter_count  # noqa: E402
 from dlenv_lessons.rnn_sentiment.data import Vocabulary  # noqa: E402
 from dlenv_lessons.rnn_variants import data  # noqa: E402
 from dlenv_lessons.rnn_variants.config import VARIANTS  # noqa: E402
 from dlenv_lessons.rnn_variants.gradients import gradient_by_distance  # noqa: E402
-from dlenv_lessons.rnn_variants.model import RecurrentClassifier, parameters  # noqa: E402
+from dlenv_lessons.rnn_variants.model import RecurrentClassifier  # noqa: E402
 from dlenv_lessons.rnn_variants.train import by_distance  # noqa: E402
 
 REVIEWS = data.reviews(200, longest_tail=6)
@@ -65,7 +66,7 @@ def test_the_lstm_forget_gate_starts_at_its_bias_and_the_other_gates_at_pytorchs
         assert torch.all(total[hidden : 2 * hidden] == 2.0)
         ih = getattr(default.recurrent, f"bias_ih_l{layer}")
         torch.testing.assert_close(getattr(model.recurrent, f"bias_ih_l{layer}")[2 * hidden :], ih[2 * hidden :])
-    assert parameters(model) == parameters(default)
+    assert parameter_count(model) == parameter_count(default)
 
 
 def test_gradient_by_distance_is_each_reviews_own_gradient_counted_back_from_its_end():
