@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 # The device the lessons run on: cpu unless a session says otherwise (nox -s gpu_tests sets cuda).
@@ -39,6 +40,26 @@ def dlenv_run(
 
 def metrics(out: Path) -> dict:
     return json.loads((out / "metrics.json").read_text())
+
+
+def training_step(loss: Callable[[], Any], optimizer: Any, device: str) -> Callable[[], None]:
+    """One training step as dlenv's runner takes it (dlenv.runner.torch_loop.fit): `loss()` under the runner's
+    autocast (bf16 on a GPU), backward, the optimizer's step; on a GPU it waits for the work to finish, so a
+    benchmark times the work, not its launch."""
+    import torch
+
+    from dlenv.runner.torch_loop import autocast
+
+    def step() -> None:
+        with autocast(device):
+            value = loss()
+        optimizer.zero_grad(set_to_none=True)
+        value.backward()
+        optimizer.step()
+        if device == "cuda":
+            torch.cuda.synchronize()
+
+    return step
 
 
 def alternating_medians(benchmark, measured: Callable[[], object], reference: Callable[[], object], rounds: int):

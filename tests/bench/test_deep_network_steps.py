@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from support import alternating_medians
+from support import alternating_medians, training_step
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("pytest_benchmark")
@@ -36,16 +36,7 @@ def train_step(kind: str, cfg: Config, x: torch.Tensor, y: torch.Tensor) -> Call
     torch.manual_seed(0)
     model = network(kind, cfg, PIXELS).to(DEVICE).train()
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-
-    def step() -> None:
-        loss = nn.functional.cross_entropy(model(x), y)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        if DEVICE == "cuda":
-            torch.cuda.synchronize()  # time the work, not its launch
-
-    return step
+    return training_step(lambda: nn.functional.cross_entropy(model(x), y), optimizer, DEVICE)
 
 
 @pytest.mark.bench

@@ -21,7 +21,7 @@ import gc
 from collections.abc import Callable
 
 import pytest
-from support import alternating_medians
+from support import alternating_medians, training_step
 
 torch = pytest.importorskip("torch")
 peft = pytest.importorskip("peft")
@@ -59,16 +59,7 @@ def step_function(model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> C
     generator = torch.Generator().manual_seed(1)
     tokens = torch.randint(4, SHAPE["vocab_size"], (BATCH, SEQUENCE), generator=generator).to(DEVICE)
 
-    def step() -> None:
-        with torch.autocast(DEVICE, dtype=torch.bfloat16, enabled=DEVICE == "cuda"):
-            loss = model(input_ids=tokens, labels=tokens).loss
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        if DEVICE == "cuda":
-            torch.cuda.synchronize()  # time the work, not its launch
-
-    return step
+    return training_step(lambda: model(input_ids=tokens, labels=tokens).loss, optimizer, DEVICE)
 
 
 def live_training_bytes(model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> int:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 
 import pytest
-from support import alternating_medians
+from support import alternating_medians, training_step
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("pytest_benchmark")
@@ -33,16 +33,7 @@ def train_step(model: RecurrentClassifier, ids: torch.Tensor, lengths: torch.Ten
                lr: float) -> Callable[[], None]:  # fmt: skip
     """One step as the lesson takes it: packed reviews, the last state's verdict, cross-entropy, Adam."""
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-
-    def step() -> None:
-        loss = nn.functional.cross_entropy(model(ids, lengths), labels)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        if DEVICE == "cuda":
-            torch.cuda.synchronize()  # time the work, not its launch
-
-    return step
+    return training_step(lambda: nn.functional.cross_entropy(model(ids, lengths), labels), optimizer, DEVICE)
 
 
 @pytest.mark.bench

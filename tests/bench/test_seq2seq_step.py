@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from support import alternating_medians
+from support import alternating_medians, training_step
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("pytest_benchmark")
@@ -28,20 +28,14 @@ DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
 ROUNDS = 15
 
 
-def train_step(model: Seq2Seq, source: torch.Tensor, target: torch.Tensor) -> Callable[[], None]:
+def train_step(model: Seq2Seq, source: torch.Tensor, target: torch.Tensor, lr: float) -> Callable[[], None]:
     """One step as the lesson takes it: teacher forcing, cross-entropy over the real words, Adam."""
-    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
 
-    def step() -> None:
+    def loss() -> torch.Tensor:
         logits = model(source, target[:, :-1])
-        loss = nn.functional.cross_entropy(logits.flatten(0, 1), target[:, 1:].flatten(), ignore_index=0)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        if DEVICE == "cuda":
-            torch.cuda.synchronize()  # time the work, not its launch
+        return nn.functional.cross_entropy(logits.flatten(0, 1), target[:, 1:].flatten(), ignore_index=0)
 
-    return step
+    return training_step(loss, torch.optim.Adam(model.parameters(), lr=lr), DEVICE)
 
 
 @pytest.mark.bench
@@ -57,7 +51,7 @@ def test_attention_costs_at_most_two_and_a_half_plain_decoder_steps(benchmark):
         Seq2Seq(len(source_vocab), len(target_vocab), cfg.embedding, cfg.hidden, attention=on).to(DEVICE).train()
         for on in (True, False)
     )
-    with_attention, without = train_step(attention, source, target), train_step(plain, source, target)
+    with_attention, without = (train_step(model, source, target, cfg.lr) for model in (attention, plain))
     for _ in range(3):  # warm up both: allocator, kernels
         with_attention(), without()
     ours, reference = alternating_medians(benchmark, with_attention, without, ROUNDS)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from support import alternating_medians
+from support import alternating_medians, training_step
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("pytest_benchmark")
@@ -53,19 +53,9 @@ def step_function(model: nn.Module, source: torch.Tensor, target: torch.Tensor) 
     """One training step as the lesson takes it; bf16 autocast on a GPU, as the runner does."""
     model.to(DEVICE)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
-    half = torch.bfloat16 if DEVICE == "cpu" or torch.cuda.is_bf16_supported() else torch.float16
-
-    def step() -> None:
-        with torch.autocast(DEVICE, dtype=half, enabled=DEVICE == "cuda"):
-            logits = model(source, target[:, :-1])
-            loss = smoothed_cross_entropy(logits.float(), target[:, 1:], 0.1)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        if DEVICE == "cuda":
-            torch.cuda.synchronize()  # time the work, not its launch
-
-    return step
+    return training_step(
+        lambda: smoothed_cross_entropy(model(source, target[:, :-1]).float(), target[:, 1:], 0.1), optimizer, DEVICE
+    )
 
 
 def flops_of(step: Callable[[], None]) -> int:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from support import alternating_medians
+from support import alternating_medians, training_step
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("pytest_benchmark")
@@ -32,16 +32,7 @@ ROUNDS = 15
 def train_step(model: nn.Module, x: torch.Tensor, y: torch.Tensor, parameters: list) -> Callable[[], None]:
     """One step as the lessons take it (Adam over `parameters`), on DEVICE."""
     optimizer = torch.optim.Adam(parameters, lr=1e-3)
-
-    def step() -> None:
-        loss = nn.functional.cross_entropy(model(x), y)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        if DEVICE == "cuda":
-            torch.cuda.synchronize()  # time the work, not its launch
-
-    return step
+    return training_step(lambda: nn.functional.cross_entropy(model(x), y), optimizer, DEVICE)
 
 
 @torch.no_grad()

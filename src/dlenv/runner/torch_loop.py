@@ -60,9 +60,9 @@ def step_seed(seed: int, step: int) -> int:
     return seed * 1_000_003 + step
 
 
-def autocast(ctx: Context) -> Any:
+def autocast(device: str) -> Any:
     """Mixed precision on a GPU (bf16 where supported), none on the CPU."""
-    if ctx.device == "cuda":
+    if device == "cuda":
         dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
         return torch.autocast("cuda", dtype=dtype)
     return contextlib.nullcontext()
@@ -204,7 +204,7 @@ def fit(
     for step in range(start + 1, last + 1):
         began = time.perf_counter()
         torch.manual_seed(step_seed(ctx.seed, step))
-        with autocast(ctx):
+        with autocast(ctx.device):
             loss = loss_at(step)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
