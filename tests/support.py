@@ -62,10 +62,14 @@ def training_step(loss: Callable[[], Any], optimizer: Any, device: str) -> Calla
     return step
 
 
-def alternating_medians(benchmark, measured: Callable[[], object], reference: Callable[[], object], rounds: int):
+def alternating_medians(benchmark, measured: Callable[[], object], reference: Callable[[], object], rounds: int,
+                        warmup: int = 0):  # fmt: skip
     """Median seconds of `measured` (recorded by pytest-benchmark) and of `reference`, the two taking turns
     round by round: the reference runs, timed, in each round's untimed setup, so a busy machine slows
-    both alike and their ratio stays fair."""
+    both alike and their ratio stays fair. Before that, each runs `warmup` times in turn, untimed (a
+    training step's first calls pay for the allocator, kernel loading and autotuning)."""
+    for _ in range(warmup):
+        measured(), reference()
     reference_times: list[float] = []
 
     def time_reference() -> None:

@@ -48,9 +48,7 @@ def test_a_deep_network_step_against_the_relu_network_it_varies(benchmark, kind)
     y = torch.randint(0, 10, (cfg.batch_size,), generator=generator).to(DEVICE)
     reference_kind, goal = AGAINST[kind]
     ours_step, reference_step = train_step(kind, cfg, x, y), train_step(reference_kind, cfg, x, y)
-    for _ in range(3):  # warm up both: allocator, kernels
-        ours_step(), reference_step()
-    ours, reference = alternating_medians(benchmark, ours_step, reference_step, ROUNDS)
+    ours, reference = alternating_medians(benchmark, ours_step, reference_step, ROUNDS, warmup=3)
     benchmark.extra_info.update({
         "device": torch.cuda.get_device_name() if DEVICE == "cuda" else "cpu",
         "against": reference_kind,

@@ -96,10 +96,7 @@ def test_lora_step_holds_at_most_half_the_memory_of_full_fine_tuning(benchmark):
     full, full_optimizer = build("full")
     trainable, total = parameter_counts(lora)
     lora_step, full_step = step_function(lora, lora_optimizer), step_function(full, full_optimizer)
-    for _ in range(3):  # warm up both: allocator, kernels, optimizer state
-        lora_step(), full_step()
-
-    lora_s, full_s = alternating_medians(benchmark, lora_step, full_step, ROUNDS)
+    lora_s, full_s = alternating_medians(benchmark, lora_step, full_step, ROUNDS, warmup=3)
     ratio = memory["lora"] / memory["full"]
     benchmark.extra_info.update(
         {

@@ -3,8 +3,8 @@
 An LSTM computes four gates from the input and the state where a vanilla RNN computes one tanh, and a GRU three:
 four and three times the matrix work at each word, for the gradient that reaches across the review (the
 lesson's `gradient_reach`). Goal: a gated step costs at most its gate count times the RNN's step (LSTM 4×,
-GRU 3×), so the time grows no faster than the work; on two CPU cores they are about 2.2× and 1.9×. The steps alternate
-round by round (support.alternating_medians), so a busy machine slows both alike.
+GRU 3×), so the time grows no faster than the work; on two CPU cores they are 2.0–2.7× and 1.75–2.1×. The
+steps alternate round by round (support.alternating_medians), so a busy machine slows both alike.
 """
 
 from __future__ import annotations
@@ -51,9 +51,7 @@ def test_a_gated_step_costs_at_most_its_gate_count_in_rnn_steps(benchmark, cell)
         return train_step(model.train(), ids, lengths, labels, cfg.lr)
 
     gated, vanilla = step_of(cell), step_of("rnn")
-    for _ in range(3):  # warm up both: allocator, kernels
-        gated(), vanilla()
-    ours, reference = alternating_medians(benchmark, gated, vanilla, ROUNDS)
+    ours, reference = alternating_medians(benchmark, gated, vanilla, ROUNDS, warmup=3)
     benchmark.extra_info.update({
         "device": torch.cuda.get_device_name() if DEVICE == "cuda" else "cpu",
         "words": int(lengths.max()),

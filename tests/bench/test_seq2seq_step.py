@@ -52,9 +52,7 @@ def test_attention_costs_at_most_two_and_a_half_plain_decoder_steps(benchmark):
         for on in (True, False)
     )
     with_attention, without = (train_step(model, source, target, cfg.lr) for model in (attention, plain))
-    for _ in range(3):  # warm up both: allocator, kernels
-        with_attention(), without()
-    ours, reference = alternating_medians(benchmark, with_attention, without, ROUNDS)
+    ours, reference = alternating_medians(benchmark, with_attention, without, ROUNDS, warmup=3)
     benchmark.extra_info.update({
         "device": torch.cuda.get_device_name() if DEVICE == "cuda" else "cpu",
         "source_words": source.shape[1],

@@ -59,9 +59,7 @@ def test_a_frozen_backbone_step_costs_a_fraction_of_fine_tuning(benchmark):
     frozen.freeze_backbone(True)
     head_only = train_step(frozen.train(), x, y, list(frozen.net.fc.parameters()))
     everything = train_step(full.train(), x, y, list(full.parameters()))
-    for _ in range(3):  # warm up both: allocator, kernels
-        head_only(), everything()
-    ours, reference = alternating_medians(benchmark, head_only, everything, ROUNDS)
+    ours, reference = alternating_medians(benchmark, head_only, everything, ROUNDS, warmup=3)
     benchmark.extra_info.update({
         "device": torch.cuda.get_device_name() if DEVICE == "cuda" else "cpu",
         "fine_tune_median_s": reference,
@@ -79,10 +77,8 @@ def test_separable_cnn_step_against_the_plain_one(benchmark):
     plain, separable = (SmallCNN(variant, 3, 10).to(DEVICE) for variant in ("plain", "separable"))
     plain_step = train_step(plain.train(), x, y, list(plain.parameters()))
     separable_step = train_step(separable.train(), x, y, list(separable.parameters()))
-    for _ in range(3):
-        plain_step(), separable_step()
     flops = {"plain": forward_flops(plain, x), "separable": forward_flops(separable, x)}
-    ours, reference = alternating_medians(benchmark, separable_step, plain_step, ROUNDS)
+    ours, reference = alternating_medians(benchmark, separable_step, plain_step, ROUNDS, warmup=3)
     benchmark.extra_info.update({
         "device": torch.cuda.get_device_name() if DEVICE == "cuda" else "cpu",
         "plain_median_s": reference,
